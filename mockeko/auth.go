@@ -1,0 +1,97 @@
+package mockeko
+
+import (
+	"net/http"
+	"strings"
+	"time"
+)
+
+// call is an authenticated Bot API request.
+type call struct {
+	bot   Bot // a copy, taken when the request was authenticated
+	token string
+}
+
+// apiFunc handles an authenticated Bot API request. A returned error is
+// written in the error envelope.
+type apiFunc func(w http.ResponseWriter, r *http.Request, c *call) error
+
+// api wraps h with Bearer authentication and the "bot" scope check.
+func (s *Server) api(h apiFunc) http.Handler { return s.authed(h, false) }
+
+// fileAPI is api that also accepts the token in the access_token query
+// parameter, as Eko's file URLs do.
+func (s *Server) fileAPI(h apiFunc) http.Handler { return s.authed(h, true) }
+
+func (s *Server) authed(h apiFunc, queryToken bool) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		c, err := s.authenticate(r, queryToken)
+		if err == nil {
+			err = h(w, r, c)
+		} else {
+			drain(r)
+		}
+		if err != nil {
+			writeError(w, err)
+		}
+	})
+}
+
+func unauthorized(code, format string, args ...any) *Error {
+	e := errorf(http.StatusUnauthorized, code, format, args...)
+	v := `Bearer realm="eko"`
+	if code != "unauthorized" {
+		v += `, error="` + code + `"`
+	}
+	e.Header = http.Header{"Www-Authenticate": {v}}
+	return e
+}
+
+func (s *Server) authenticate(r *http.Request, queryToken bool) (*call, error) {
+	var tok string
+	if h := r.Header.Get("Authorization"); h != "" {
+		scheme, rest, _ := strings.Cut(h, " ")
+		if !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(rest) == "" {
+			return nil, unauthorized("invalid_token", "malformed Authorization header: want Bearer <access_token> from POST /oauth/token")
+		}
+		tok = strings.TrimSpace(rest)
+	} else if queryToken {
+		tok = r.URL.Query().Get("access_token")
+	}
+	if tok == "" {
+		return nil, unauthorized("unauthorized", "missing access token: send Authorization: Bearer <access_token> from POST /oauth/token")
+	}
+	now := s.now()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	t, ok := s.st.tokens[tok]
+	if !ok {
+		return nil, unauthorized("invalid_token", "access token is unknown or revoked: get a new one from POST /oauth/token")
+	}
+	if !t.expires.After(now) {
+		return nil, unauthorized("invalid_token", "access token expired at %s: get a new one from POST /oauth/token", t.expires.UTC().Format(time.RFC3339))
+	}
+	bot, ok := s.st.bots[t.botID]
+	if !ok {
+		return nil, unauthorized("invalid_token", "access token's bot no longer exists")
+	}
+	if !t.has("bot") {
+		return nil, errorf(http.StatusForbidden, "insufficient_scope", "this endpoint needs scope \"bot\"; the token has %q", strings.Join(t.scopes, " "))
+	}
+	return &call{bot: bot.clone(), token: tok}, nil
+}
+
+// RevokeTokens revokes every access token issued to the bot (all bots when
+// botID is empty) and reports how many were revoked. Revoked tokens get 401.
+func (s *Server) RevokeTokens(botID string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	for k, t := range s.st.tokens {
+		if botID == "" || t.botID == botID {
+			delete(s.st.tokens, k)
+			n++
+		}
+	}
+	return n
+}

@@ -1,0 +1,303 @@
+package mockeko
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"mime/multipart"
+	"net/http"
+	"net/url"
+	"strings"
+)
+
+// Body encodings a route accepts.
+type encoding uint8
+
+const (
+	encJSON encoding = 1 << iota
+	encForm
+	encMultipart
+)
+
+func (e encoding) String() string {
+	var names []string
+	if e&encJSON != 0 {
+		names = append(names, "application/json")
+	}
+	if e&encForm != 0 {
+		names = append(names, "application/x-www-form-urlencoded")
+	}
+	if e&encMultipart != 0 {
+		names = append(names, "multipart/form-data")
+	}
+	return strings.Join(names, ", ")
+}
+
+// body is a request body decoded from whichever encoding the client used.
+type body struct {
+	enc   encoding
+	json  map[string]json.RawMessage
+	raw   []byte
+	form  url.Values
+	files map[string][]*multipart.FileHeader
+}
+
+// upload is a file part of a multipart body.
+type upload struct {
+	name        string
+	contentType string
+	data        []byte
+}
+
+// readBody decodes r's body, which must use one of the allowed encodings.
+// Size limits: maxBody for JSON and urlencoded, maxUpload for multipart.
+func (s *Server) readBody(w http.ResponseWriter, r *http.Request, allowed encoding) (*body, error) {
+	ct := r.Header.Get("Content-Type")
+	if ct == "" {
+		return nil, errorf(http.StatusUnsupportedMediaType, "unsupported_media_type", "missing Content-Type: send one of %s", allowed)
+	}
+	mt, params, err := mime.ParseMediaType(ct)
+	if err != nil {
+		return nil, errorf(http.StatusUnsupportedMediaType, "unsupported_media_type", "malformed Content-Type %q: %v", ct, err)
+	}
+	var enc encoding
+	switch {
+	case mt == "application/json" || strings.HasSuffix(mt, "+json"):
+		enc = encJSON
+	case mt == "application/x-www-form-urlencoded":
+		enc = encForm
+	case mt == "multipart/form-data":
+		enc = encMultipart
+	}
+	if enc&allowed == 0 {
+		return nil, errorf(http.StatusUnsupportedMediaType, "unsupported_media_type", "Content-Type %s is not accepted here: send one of %s", mt, allowed)
+	}
+	b := &body{enc: enc}
+	if enc == encMultipart {
+		r.Body = http.MaxBytesReader(w, r.Body, s.cfg.maxUpload)
+		boundary := params["boundary"]
+		if boundary == "" {
+			return nil, badRequest("multipart body without a boundary parameter in Content-Type")
+		}
+		form, err := multipart.NewReader(r.Body, boundary).ReadForm(s.cfg.maxUpload)
+		if err != nil {
+			return nil, bodyError(err, s.cfg.maxUpload, "multipart")
+		}
+		// Everything fits in memory (the body is capped at maxUpload), so
+		// RemoveAll has no temporary files to delete; call it anyway.
+		defer func() { _ = form.RemoveAll() }()
+		b.form = url.Values(form.Value)
+		b.files = form.File
+		return b, nil
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, s.cfg.maxBody)
+	raw, err := io.ReadAll(r.Body)
+	if err != nil {
+		return nil, bodyError(err, s.cfg.maxBody, "body")
+	}
+	b.raw = raw
+	if enc == encForm {
+		if b.form, err = url.ParseQuery(string(raw)); err != nil {
+			return nil, badRequest("malformed urlencoded body: %v", err)
+		}
+		return b, nil
+	}
+	if err := decodeJSON(raw, &b.json); err != nil {
+		return nil, err
+	}
+	if b.json == nil {
+		return nil, badRequest("body must be a JSON object, got null")
+	}
+	return b, nil
+}
+
+func bodyError(err error, limit int64, what string) error {
+	var mbe *http.MaxBytesError
+	if errors.As(err, &mbe) {
+		return errorf(http.StatusRequestEntityTooLarge, "request_too_large", "%s exceeds the %s limit", what, fmtLimit(limit))
+	}
+	return badRequest("malformed %s: %v", what, err)
+}
+
+// decodeJSON unmarshals a JSON body into v with messages that say where the problem is.
+func decodeJSON(raw []byte, v any) error {
+	if len(bytes.TrimSpace(raw)) == 0 {
+		return badRequest("empty body: send a JSON object")
+	}
+	err := json.Unmarshal(raw, v)
+	if err == nil {
+		return nil
+	}
+	var se *json.SyntaxError
+	var te *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &se):
+		return badRequest("malformed JSON at byte %d: %v", se.Offset, se)
+	case errors.As(err, &te):
+		if te.Field == "" {
+			return badRequest("body must be a JSON object, got %s", te.Value)
+		}
+		return badRequest("%s must be %s, got %s", te.Field, jsonKind(te.Type.Kind().String()), te.Value)
+	}
+	return badRequest("malformed JSON: %v", err)
+}
+
+func jsonKind(goKind string) string {
+	switch goKind {
+	case "string":
+		return "a string"
+	case "slice", "array":
+		return "an array"
+	case "map", "struct":
+		return "an object"
+	case "bool":
+		return "a boolean"
+	}
+	return "a number"
+}
+
+// str returns a string field. A JSON field of another type is an error.
+func (b *body) str(name string) (string, error) {
+	if b.enc == encJSON {
+		v, ok := b.json[name]
+		if !ok || string(v) == "null" {
+			return "", nil
+		}
+		var s string
+		if err := json.Unmarshal(v, &s); err != nil {
+			return "", badRequest("%s must be a string, got %s", name, describeJSON(v))
+		}
+		return s, nil
+	}
+	return b.form.Get(name), nil
+}
+
+// strs returns a list-of-strings field in any of the forms clients send:
+// a JSON array, repeated form fields, or one field holding a JSON-array
+// string (Eko's documented `-F 'uids=["a","b"]'`).
+func (b *body) strs(name string) ([]string, error) {
+	if b.enc == encJSON {
+		v, ok := b.json[name]
+		if !ok || string(v) == "null" {
+			return nil, nil
+		}
+		var out []string
+		if err := json.Unmarshal(v, &out); err == nil {
+			return out, nil
+		}
+		var s string
+		if err := json.Unmarshal(v, &s); err == nil {
+			return splitList(name, s)
+		}
+		return nil, badRequest("%s must be an array of strings, got %s", name, describeJSON(v))
+	}
+	vals := b.form[name]
+	if len(vals) == 0 {
+		vals = b.form[name+"[]"]
+	}
+	if len(vals) == 1 {
+		return splitList(name, vals[0])
+	}
+	return vals, nil
+}
+
+func splitList(name, s string) ([]string, error) {
+	s = strings.TrimSpace(s)
+	if strings.HasPrefix(s, "[") {
+		var out []string
+		if err := json.Unmarshal([]byte(s), &out); err != nil {
+			return nil, badRequest("%s holds malformed JSON: want an array of strings such as [\"5d8c318c22fba500114ed1c5\"]", name)
+		}
+		return out, nil
+	}
+	if s == "" {
+		return nil, nil
+	}
+	var out []string
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out, nil
+}
+
+func describeJSON(v json.RawMessage) string {
+	v = bytes.TrimSpace(v)
+	if len(v) == 0 {
+		return "nothing"
+	}
+	switch v[0] {
+	case '{':
+		return "an object"
+	case '[':
+		return "an array"
+	case '"':
+		return "a string"
+	case 't', 'f':
+		return "a boolean"
+	case 'n':
+		return "null"
+	}
+	return "a number"
+}
+
+// file returns the single file part called name, or nil.
+func (b *body) file(name string) (*upload, error) {
+	fhs := b.files[name]
+	if len(fhs) == 0 {
+		return nil, nil
+	}
+	if len(fhs) > 1 {
+		return nil, badRequest("send one %s part, got %d", name, len(fhs))
+	}
+	fh := fhs[0]
+	f, err := fh.Open()
+	if err != nil {
+		return nil, badRequest("unreadable %s part: %v", name, err)
+	}
+	defer f.Close()
+	data, err := io.ReadAll(f)
+	if err != nil {
+		return nil, badRequest("unreadable %s part: %v", name, err)
+	}
+	ct := fh.Header.Get("Content-Type")
+	if ct == "" {
+		ct = "application/octet-stream"
+	}
+	return &upload{name: fh.Filename, contentType: ct, data: data}, nil
+}
+
+// requireStr returns a non-empty string field or a Joi-style 400 like real Eko's.
+func (b *body) requireStr(name string) (string, error) {
+	s, err := b.str(name)
+	if err != nil {
+		return "", err
+	}
+	if strings.TrimSpace(s) == "" {
+		if b.has(name) {
+			return "", badRequest("%q is not allowed to be empty", name)
+		}
+		return "", badRequest("%q is required", name)
+	}
+	return s, nil
+}
+
+func (b *body) has(name string) bool {
+	if b.enc == encJSON {
+		_, ok := b.json[name]
+		return ok
+	}
+	_, ok := b.form[name]
+	return ok
+}
+
+func fmtLimit(n int64) string {
+	if n%(1<<20) == 0 {
+		return fmt.Sprintf("%d MiB", n>>20)
+	}
+	return fmt.Sprintf("%d bytes", n)
+}

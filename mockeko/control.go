@@ -1,0 +1,195 @@
+package mockeko
+
+import (
+	"encoding/json"
+	"net/http"
+	"time"
+
+	"github.com/gorilla/mux"
+)
+
+// controlPrefix is the reserved prefix of the control plane. It is never
+// part of the Eko contract.
+const controlPrefix = "/_mockeko"
+
+// controlRoutes lists the control plane, one route per line. The routes and
+// field names are a stable interface (design.md).
+func (s *Server) controlRoutes(r *mux.Router) {
+	r.Methods(http.MethodGet).Path("/health").Name("health").HandlerFunc(s.ctl(s.ctlHealth))
+	r.Methods(http.MethodPost).Path("/reset").Name("reset").HandlerFunc(s.ctl(s.ctlReset))
+	r.Methods(http.MethodGet).Path("/bots").Name("listBots").HandlerFunc(s.ctl(s.ctlBots))
+	r.Methods(http.MethodPost).Path("/bots").Name("putBot").HandlerFunc(s.ctl(s.ctlPutBot))
+	r.Methods(http.MethodGet).Path("/users").Name("listUsers").HandlerFunc(s.ctl(s.ctlUsers))
+	r.Methods(http.MethodPost).Path("/users").Name("putUser").HandlerFunc(s.ctl(s.ctlPutUser))
+	r.Methods(http.MethodGet).Path("/groups").Name("listGroups").HandlerFunc(s.ctl(s.ctlGroups))
+	r.Methods(http.MethodPost).Path("/groups").Name("putGroup").HandlerFunc(s.ctl(s.ctlPutGroup))
+	r.Methods(http.MethodGet).Path("/messages").Name("listMessages").HandlerFunc(s.ctl(s.ctlMessages))
+	r.Methods(http.MethodPost).Path("/clock/advance").Name("advanceClock").HandlerFunc(s.ctl(s.ctlAdvance))
+	r.Methods(http.MethodPost).Path("/replytokens").Name("mintReplyToken").HandlerFunc(s.ctl(s.ctlMintReplyToken))
+	r.Methods(http.MethodPost).Path("/tokens/revoke").Name("revokeTokens").HandlerFunc(s.ctl(s.ctlRevoke))
+}
+
+// ctlFunc handles a control-plane request and returns the status and body.
+type ctlFunc func(r *http.Request) (int, any, error)
+
+func (s *Server) ctl(h ctlFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		status, v, err := h(r)
+		if err != nil {
+			writeError(w, err)
+			return
+		}
+		writeJSON(w, status, v)
+	}
+}
+
+// readControl decodes a control-plane JSON body into v.
+func (s *Server) readControl(r *http.Request, v any) error {
+	b, err := s.readBody(nopWriter{}, r, encJSON)
+	if err != nil {
+		return err
+	}
+	dec := json.NewDecoder(bytesReader(b.raw))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return decodeJSONStrict(err)
+	}
+	return nil
+}
+
+func (s *Server) ctlHealth(*http.Request) (int, any, error) {
+	return http.StatusOK, map[string]string{"status": "ok"}, nil
+}
+
+func (s *Server) ctlReset(*http.Request) (int, any, error) {
+	if err := s.Reset(); err != nil {
+		return 0, nil, err
+	}
+	return http.StatusOK, map[string]string{"status": "ok"}, nil
+}
+
+func (s *Server) ctlBots(*http.Request) (int, any, error) {
+	return http.StatusOK, map[string][]Bot{"bots": s.Bots()}, nil
+}
+
+func (s *Server) ctlPutBot(r *http.Request) (int, any, error) {
+	var b Bot
+	if err := s.readControl(r, &b); err != nil {
+		return 0, nil, err
+	}
+	status := http.StatusCreated
+	if b.ID != "" {
+		if _, ok := s.botByID(b.ID); ok {
+			status = http.StatusOK
+		}
+	}
+	nb, err := s.AddBot(b)
+	if err != nil {
+		return 0, nil, badRequest("%v", trimPrefix(err))
+	}
+	return status, map[string]Bot{"bot": nb}, nil
+}
+
+func (s *Server) botByID(id string) (Bot, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	b, ok := s.st.bots[id]
+	if !ok {
+		return Bot{}, false
+	}
+	return b.clone(), true
+}
+
+func (s *Server) ctlUsers(*http.Request) (int, any, error) {
+	return http.StatusOK, map[string][]User{"users": s.Users()}, nil
+}
+
+func (s *Server) ctlPutUser(r *http.Request) (int, any, error) {
+	var u User
+	if err := s.readControl(r, &u); err != nil {
+		return 0, nil, err
+	}
+	status := http.StatusCreated
+	if _, ok := s.User(u.ID); ok && u.ID != "" {
+		status = http.StatusOK
+	}
+	nu, err := s.AddUser(u)
+	if err != nil {
+		return 0, nil, badRequest("%v", trimPrefix(err))
+	}
+	return status, map[string]User{"user": nu}, nil
+}
+
+func (s *Server) ctlGroups(*http.Request) (int, any, error) {
+	return http.StatusOK, map[string][]Group{"groups": s.Groups()}, nil
+}
+
+func (s *Server) ctlPutGroup(r *http.Request) (int, any, error) {
+	var g Group
+	if err := s.readControl(r, &g); err != nil {
+		return 0, nil, err
+	}
+	status := http.StatusCreated
+	if _, ok := s.Group(g.ID); ok && g.ID != "" {
+		status = http.StatusOK
+	}
+	ng, err := s.AddGroup(g)
+	if err != nil {
+		return 0, nil, badRequest("%v", trimPrefix(err))
+	}
+	return status, map[string]Group{"group": ng}, nil
+}
+
+func (s *Server) ctlMessages(r *http.Request) (int, any, error) {
+	q := r.URL.Query()
+	gid, tid := q.Get("gid"), q.Get("tid")
+	if gid != "" {
+		if _, ok := s.Group(gid); !ok {
+			return 0, nil, notFound("group %s not found", gid)
+		}
+	}
+	return http.StatusOK, map[string][]Message{"messages": s.Messages(gid, tid)}, nil
+}
+
+func (s *Server) ctlAdvance(r *http.Request) (int, any, error) {
+	var req struct {
+		Seconds float64 `json:"seconds"`
+	}
+	if err := s.readControl(r, &req); err != nil {
+		return 0, nil, err
+	}
+	if req.Seconds <= 0 || req.Seconds > 10*365*24*3600 {
+		return 0, nil, badRequest("seconds must be a positive number of at most ten years, got %v", req.Seconds)
+	}
+	now := s.Advance(time.Duration(req.Seconds * float64(time.Second)))
+	return http.StatusOK, map[string]time.Time{"now": now.UTC()}, nil
+}
+
+func (s *Server) ctlMintReplyToken(r *http.Request) (int, any, error) {
+	var req struct {
+		BotID string `json:"botId"`
+		GID   string `json:"gid"`
+		TID   string `json:"tid"`
+	}
+	if err := s.readControl(r, &req); err != nil {
+		return 0, nil, err
+	}
+	if req.BotID == "" {
+		req.BotID = s.Bot().ID
+	}
+	rt, err := s.MintReplyToken(req.BotID, req.GID, req.TID)
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusCreated, rt, nil
+}
+
+func (s *Server) ctlRevoke(r *http.Request) (int, any, error) {
+	var req struct {
+		BotID string `json:"botId"`
+	}
+	if err := s.readControl(r, &req); err != nil {
+		return 0, nil, err
+	}
+	return http.StatusOK, map[string]int{"revoked": s.RevokeTokens(req.BotID)}, nil
+}

@@ -1,0 +1,233 @@
+package mockeko
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/gorilla/mux"
+)
+
+// A Server is a fake Eko tenant listening on a local address.
+//
+// The caller should call Close when finished, to shut it down.
+type Server struct {
+	// URL is the base URL of the form http://ipaddr:port with no trailing
+	// slash: what a bot reads from EKO_HTTP_URI.
+	URL string
+
+	cfg     config
+	log     *slog.Logger
+	ids     *idgen
+	time    *timeline
+	handler http.Handler
+	router  *mux.Router
+	srv     *http.Server
+	ln      net.Listener
+	client  *http.Client
+	served  chan struct{} // closed when Serve returns
+
+	// hooks lets other parts of the package (webhooks, contract) join the
+	// lifecycle without touching the core.
+	closers []func()
+
+	mu sync.Mutex // guards st and closed
+	st *state
+	// closed is set by Close.
+	closed    bool
+	closeOnce sync.Once
+}
+
+// NewServer starts and returns a new Server. It panics if the options are
+// invalid or no local port is free, like httptest.NewServer; use New to get
+// the error instead.
+func NewServer(opts ...Option) *Server {
+	s, err := New(opts...)
+	if err != nil {
+		panic(err)
+	}
+	return s
+}
+
+// New starts and returns a new Server listening on 127.0.0.1 on a free port
+// (see WithAddr and WithListener).
+func New(opts ...Option) (*Server, error) {
+	s := &Server{cfg: defaultConfig()}
+	for _, o := range opts {
+		if err := o(&s.cfg); err != nil {
+			return nil, err
+		}
+	}
+	s.log = s.cfg.logger
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	s.time = newTimeline(s.cfg.clock)
+	s.ids = newIDGen(s.cfg.seed)
+	st, err := s.build()
+	if err != nil {
+		return nil, err
+	}
+	s.st = st
+	s.router = s.routes()
+	s.handler = s.middleware(s.router)
+
+	ln := s.cfg.listener
+	if ln == nil {
+		if ln, err = net.Listen("tcp", s.cfg.addr); err != nil {
+			return nil, fmt.Errorf("mockeko: listen on %s: %w", s.cfg.addr, err)
+		}
+	}
+	s.ln = ln
+	s.URL = "http://" + ln.Addr().String()
+	s.srv = &http.Server{
+		Handler:           s.handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelDebug),
+	}
+	s.client = &http.Client{Transport: &http.Transport{
+		Proxy:               nil,
+		DialContext:         (&net.Dialer{Timeout: 5 * time.Second}).DialContext,
+		MaxIdleConnsPerHost: 64,
+		IdleConnTimeout:     90 * time.Second,
+	}}
+	s.served = make(chan struct{})
+	go func() {
+		defer close(s.served)
+		if err := s.srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			s.log.Error("mockeko: serve", "err", err)
+		}
+	}()
+	return s, nil
+}
+
+// Client returns an HTTP client for the Server. Close closes its idle connections.
+func (s *Server) Client() *http.Client { return s.client }
+
+// Handler returns the Server's handler: the whole Eko surface and the
+// control plane, for mounting elsewhere or for driving with httptest.
+func (s *Server) Handler() http.Handler { return s.handler }
+
+// Addr returns the address the Server listens on.
+func (s *Server) Addr() net.Addr { return s.ln.Addr() }
+
+// Close shuts the Server down: it stops accepting connections, waits for
+// in-flight requests (and webhook deliveries) to finish, and closes the
+// Client's idle connections. It is safe to call more than once.
+func (s *Server) Close() {
+	s.closeOnce.Do(func() {
+		s.mu.Lock()
+		s.closed = true
+		s.mu.Unlock()
+		ctx, cancel := context.WithTimeout(context.Background(), defaultShutdown)
+		defer cancel()
+		if err := s.srv.Shutdown(ctx); err != nil {
+			s.log.Warn("mockeko: shutdown timed out; closing connections", "err", err)
+			_ = s.srv.Close()
+		}
+		<-s.served
+		for i := len(s.closers) - 1; i >= 0; i-- {
+			s.closers[i]()
+		}
+		if t, ok := s.client.Transport.(*http.Transport); ok {
+			t.CloseIdleConnections()
+		}
+	})
+}
+
+// now is the Server's current time.
+func (s *Server) now() time.Time { return s.time.Now() }
+
+// Now returns the Server's current time: its Clock plus what Advance added.
+func (s *Server) Now() time.Time { return s.time.Now() }
+
+// Advance moves the Server's time forward by d: tokens and reply tokens
+// expire, and webhook retries waiting on a backoff become due.
+func (s *Server) Advance(d time.Duration) time.Time { return s.time.advance(d) }
+
+// Reset returns the Server to its initial state: the fixtures and options it
+// was started with, an empty journal and an unmoved clock. Issued tokens
+// are forgotten.
+func (s *Server) Reset() error {
+	s.ids = newIDGen(s.cfg.seed)
+	st, err := s.build()
+	if err != nil {
+		return err
+	}
+	s.mu.Lock()
+	s.st = st
+	s.mu.Unlock()
+	s.time.reset()
+	return nil
+}
+
+// middleware wraps the router with what every request gets: double-slash
+// tolerance, panic recovery and an access log without secrets.
+func (s *Server) middleware(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// Clients that join a base URL ending in "/" with "/bot/..." send "//bot/...";
+		// real Eko tolerates it (eko-api.md §1).
+		if strings.Contains(r.URL.Path, "//") {
+			r.URL.Path = collapseSlashes(r.URL.Path)
+			r.URL.RawPath = ""
+		}
+		start := time.Now()
+		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
+		defer func() {
+			if v := recover(); v != nil {
+				if v == http.ErrAbortHandler {
+					panic(v)
+				}
+				s.log.Error("mockeko: handler panic", "method", r.Method, "path", r.URL.Path, "panic", fmt.Sprint(v))
+				if !rec.wrote {
+					writeError(rec, errorf(http.StatusInternalServerError, "server_error", "internal error: %v", v))
+				}
+			}
+			s.log.Info("request", "method", r.Method, "path", r.URL.Path, "status", rec.status,
+				"duration", time.Since(start).Round(time.Microsecond))
+		}()
+		next.ServeHTTP(rec, r)
+	})
+}
+
+func collapseSlashes(p string) string {
+	var b strings.Builder
+	b.Grow(len(p))
+	for i := 0; i < len(p); i++ {
+		if p[i] == '/' && i > 0 && p[i-1] == '/' {
+			continue
+		}
+		b.WriteByte(p[i])
+	}
+	return b.String()
+}
+
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+	wrote  bool
+}
+
+func (r *statusRecorder) WriteHeader(code int) {
+	if !r.wrote {
+		r.status, r.wrote = code, true
+	}
+	r.ResponseWriter.WriteHeader(code)
+}
+
+func (r *statusRecorder) Write(b []byte) (int, error) {
+	r.wrote = true
+	return r.ResponseWriter.Write(b)
+}
+
+func (r *statusRecorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
+
+// drain reads and discards a little of an unread body so the connection can be reused.
+func drain(r *http.Request) { _, _ = io.CopyN(io.Discard, r.Body, 4<<10) }
