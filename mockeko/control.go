@@ -27,6 +27,9 @@ func (s *Server) controlRoutes(r *mux.Router) {
 	r.Methods(http.MethodPost).Path("/clock/advance").Name("advanceClock").HandlerFunc(s.ctl(s.ctlAdvance))
 	r.Methods(http.MethodPost).Path("/replytokens").Name("mintReplyToken").HandlerFunc(s.ctl(s.ctlMintReplyToken))
 	r.Methods(http.MethodPost).Path("/tokens/revoke").Name("revokeTokens").HandlerFunc(s.ctl(s.ctlRevoke))
+	r.Methods(http.MethodGet).Path("/faults").Name("listFaults").HandlerFunc(s.ctl(s.ctlFaults))
+	r.Methods(http.MethodPost).Path("/faults").Name("injectFault").HandlerFunc(s.ctl(s.ctlInjectFault))
+	r.Methods(http.MethodDelete).Path("/faults").Name("clearFaults").HandlerFunc(s.ctl(s.ctlClearFaults))
 }
 
 // ctlFunc handles a control-plane request and returns the status and body.

@@ -23,11 +23,19 @@ type idgen struct {
 
 func newIDGen(seed *uint64) *idgen {
 	g := &idgen{}
+	g.reset(seed)
+	return g
+}
+
+// reset restarts the generator, so a seeded Server reproduces its ids after Reset.
+func (g *idgen) reset(seed *uint64) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.rng, g.count = nil, 0
 	if seed != nil {
 		g.rng = rand.New(rand.NewChaCha8(seedBytes(*seed)))
 		g.epoch = uint32(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC).Unix())
 	}
-	return g
 }
 
 func seedBytes(seed uint64) [32]byte {

@@ -57,6 +57,7 @@ func (s *Server) routes() *mux.Router {
 	r.Methods(http.MethodGet).Path("/file/image/{id}").Name("viewImage").Handler(s.fileAPI(s.serveFile))
 
 	s.controlRoutes(r.PathPrefix(controlPrefix).Subrouter())
+	r.Use(s.faultMiddleware)
 	return r
 }
 

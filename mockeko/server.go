@@ -40,6 +40,8 @@ type Server struct {
 
 	mu sync.Mutex // guards st and closed
 	st *state
+	// faults are the injected API faults (faults.go).
+	faults []*Fault
 	// closed is set by Close.
 	closed    bool
 	closeOnce sync.Once
@@ -156,13 +158,14 @@ func (s *Server) Advance(d time.Duration) time.Time { return s.time.advance(d) }
 // was started with, an empty journal and an unmoved clock. Issued tokens
 // are forgotten.
 func (s *Server) Reset() error {
-	s.ids = newIDGen(s.cfg.seed)
+	s.ids.reset(s.cfg.seed)
 	st, err := s.build()
 	if err != nil {
 		return err
 	}
 	s.mu.Lock()
 	s.st = st
+	s.faults = nil
 	s.mu.Unlock()
 	s.time.reset()
 	return nil
