@@ -21,6 +21,13 @@ func (s *Server) routes() *mux.Router {
 	r.SkipClean(true) // a cleaned path would 301 a POST; middleware collapses "//" instead
 	r.NotFoundHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		drain(r)
+		// gorilla/mux 1.8.1 forgets a method mismatch once a later route
+		// matches the method, so a GET to a POST-only path lands here.
+		if allow := s.allowedMethods(r); len(allow) > 0 {
+			w.Header().Set("Allow", strings.Join(allow, ", "))
+			writeError(w, errorf(http.StatusMethodNotAllowed, "method_not_allowed", "%s is not allowed on %s", r.Method, r.URL.Path))
+			return
+		}
 		writeError(w, notFound("no such endpoint: %s %s (see the README's list of emulated endpoints)", r.Method, r.URL.Path))
 	})
 	r.MethodNotAllowedHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -78,5 +85,22 @@ func (s *Server) Routes() []Route {
 		}
 		return nil
 	})
+	return out
+}
+
+// allowedMethods lists the methods a route serves r's path with.
+func (s *Server) allowedMethods(r *http.Request) []string {
+	var out []string
+	for _, m := range []string{http.MethodGet, http.MethodPost} {
+		if m == r.Method {
+			continue
+		}
+		rc := r.Clone(r.Context())
+		rc.Method = m
+		var match mux.RouteMatch
+		if s.router.Match(rc, &match) && match.MatchErr == nil && match.Route != nil {
+			out = append(out, m)
+		}
+	}
 	return out
 }

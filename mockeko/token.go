@@ -144,7 +144,7 @@ func (st *state) authenticate(id, secret credential, fromHeader bool) *Bot {
 // An absent scope grants "bot".
 func grantScopes(requested string, allowed []string) ([]string, error) {
 	if strings.TrimSpace(requested) == "" {
-		return []string{"bot"}, nil
+		requested = "bot" // still checked: a bot configured without "bot" must not get it
 	}
 	var out []string
 	for _, sc := range strings.Fields(requested) {
