@@ -281,3 +281,50 @@ type pushAnswer struct {
 		ThreadID string `json:"threadId"`
 	} `json:"message"`
 }
+
+// failCase is a request that must fail with exactly this error and change nothing.
+type failCase struct {
+	name   string
+	opts   []mockeko.Option
+	// setup runs before the state snapshot; its result is do's x.
+	setup  func(t *testing.T, srv *mockeko.Server, tok string) string
+	do     func(t *testing.T, srv *mockeko.Server, tok, x string) resp
+	status int
+	code   string
+	msg    string
+}
+
+// runFailures runs each case on its own Server: the exact status and
+// envelope, no state change, and a server that keeps serving.
+func runFailures(t *testing.T, cases []failCase) {
+	t.Helper()
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			srv := start(t, tc.opts...)
+			tok := botToken(t, srv)
+			var x string
+			if tc.setup != nil {
+				x = tc.setup(t, srv, tok)
+			}
+			before := snapshot(srv)
+			r := tc.do(t, srv, tok, x)
+			wantError(t, r, tc.status, tc.code, tc.msg)
+			unchanged(t, srv, before)
+			r = send(t, srv, http.MethodGet, "/bot/v1/users?username=bob@acme.example", tok, "", nil)
+			if r.status != 200 {
+				t.Errorf("after the failure, a lookup got %d %s", r.status, r.body)
+			}
+		})
+	}
+}
+
+// mint mints a reply token for the default bot, failing the test on error.
+func mint(t testing.TB, srv *mockeko.Server, gid, tid string) string {
+	t.Helper()
+	rt, err := srv.MintReplyToken(botID, gid, tid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rt.Token
+}
