@@ -3,6 +3,7 @@ package mockeko
 import (
 	"net/http"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/gorilla/mux"
 )
@@ -31,7 +32,7 @@ func (s *Server) createGroup(w http.ResponseWriter, r *http.Request, c *call) er
 	if err != nil {
 		return err
 	}
-	if len(name) > maxGroupName {
+	if utf8.RuneCountInString(name) > maxGroupName {
 		return badRequest("name is longer than %d characters", maxGroupName)
 	}
 	uids, err := b.strs("uids")
@@ -85,7 +86,7 @@ func (s *Server) createTopic(w http.ResponseWriter, r *http.Request, c *call) er
 	if err != nil {
 		return err
 	}
-	if len(name) > maxGroupName {
+	if utf8.RuneCountInString(name) > maxGroupName {
 		return badRequest("name is longer than %d characters", maxGroupName)
 	}
 	s.mu.Lock()

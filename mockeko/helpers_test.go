@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/textproto"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -41,6 +42,9 @@ const (
 	otherBotSecr = "other-secret"
 	unknownID    = "000000000000000000000000"
 )
+
+// hexID matches a 24-hex ObjectId.
+var hexID = regexp.MustCompile(`^[0-9a-f]{24}$`)
 
 // richFixtures is the default tenant plus a second network (with a user
 // and a group), a group the default bot is not in, and a second bot that
