@@ -67,7 +67,9 @@ func TestAuthFailuresOnEveryRoute(t *testing.T) {
 			401, "invalid_token", "malformed Authorization header: want Bearer <access_token> from POST /oauth/token", `Bearer realm="eko", error="invalid_token"`},
 		{"Bearer without token", func(*testing.T, *mockeko.Server, *mockeko.FakeClock) string { return "Bearer " },
 			401, "invalid_token", "malformed Authorization header: want Bearer <access_token> from POST /oauth/token", `Bearer realm="eko", error="invalid_token"`},
-		{"unknown token", func(*testing.T, *mockeko.Server, *mockeko.FakeClock) string { return "Bearer " + strings.Repeat("ab", 20) },
+		{"unknown token", func(*testing.T, *mockeko.Server, *mockeko.FakeClock) string {
+			return "Bearer " + strings.Repeat("ab", 20)
+		},
 			401, "invalid_token", "access token is unknown or revoked: get a new one from POST /oauth/token", `Bearer realm="eko", error="invalid_token"`},
 		{"revoked with RevokeTokens", func(t *testing.T, srv *mockeko.Server, _ *mockeko.FakeClock) string {
 			tok := botToken(t, srv)
@@ -127,7 +129,9 @@ func TestTokenExpiryBoundary(t *testing.T) {
 	clk := mockeko.NewFakeClock(time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC))
 	srv := start(t, mockeko.WithClock(clk), mockeko.WithTokenTTL(time.Minute))
 	tok := botToken(t, srv)
-	get := func() int { return send(t, srv, http.MethodGet, "/bot/v1/users?username=bob@acme.example", tok, "", nil).status }
+	get := func() int {
+		return send(t, srv, http.MethodGet, "/bot/v1/users?username=bob@acme.example", tok, "", nil).status
+	}
 	clk.Advance(59 * time.Second)
 	if got := get(); got != 200 {
 		t.Fatalf("1s before expiry: %d, want 200", got)

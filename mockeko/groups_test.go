@@ -121,7 +121,9 @@ func TestCreateGroupFailures(t *testing.T) {
 		return func(t *testing.T, srv *mockeko.Server, tok, _ string) resp { return postJSON(t, srv, tok, path, v) }
 	}
 	mp := func(fields []field, files ...filePart) func(*testing.T, *mockeko.Server, string, string) resp {
-		return func(t *testing.T, srv *mockeko.Server, tok, _ string) resp { return postMultipart(t, srv, tok, path, fields, files...) }
+		return func(t *testing.T, srv *mockeko.Server, tok, _ string) resp {
+			return postMultipart(t, srv, tok, path, fields, files...)
+		}
 	}
 	const uidsMsg = `"uids" is required: the ids of the group's users, e.g. ["5d8c318c22fba500114ed1c5"]`
 	png := filePart{"file", "a.png", "image/png", pngBytes}

@@ -288,8 +288,8 @@ type pushAnswer struct {
 
 // failCase is a request that must fail with exactly this error and change nothing.
 type failCase struct {
-	name   string
-	opts   []mockeko.Option
+	name string
+	opts []mockeko.Option
 	// setup runs before the state snapshot; its result is do's x.
 	setup  func(t *testing.T, srv *mockeko.Server, tok string) string
 	do     func(t *testing.T, srv *mockeko.Server, tok, x string) resp

@@ -225,7 +225,9 @@ func TestPushUploadFailures(t *testing.T) {
 	t.Parallel()
 	png := filePart{"file", "a.png", "image/png", pngBytes}
 	mp := func(path string, fields []field, files ...filePart) func(*testing.T, *mockeko.Server, string, string) resp {
-		return func(t *testing.T, srv *mockeko.Server, tok, _ string) resp { return postMultipart(t, srv, tok, path, fields, files...) }
+		return func(t *testing.T, srv *mockeko.Server, tok, _ string) resp {
+			return postMultipart(t, srv, tok, path, fields, files...)
+		}
 	}
 	runFailures(t, []failCase{
 		{name: "direct: uid missing", do: mp("/bot/v1/direct/picture", nil, png), status: 400, code: "invalid_request", msg: `"uid" is required`},
@@ -250,7 +252,7 @@ func TestPushUploadFailures(t *testing.T) {
 		{name: "group: file missing", do: mp("/bot/v1/group/file", []field{{"gid", teamGID}}), status: 400, code: "invalid_request",
 			msg: `"file" is required: send the file as a multipart file part named file`},
 		{name: "group: oversized", opts: []mockeko.Option{mockeko.WithBodyLimits(1<<20, 1024)},
-			do: mp("/bot/v1/group/file", []field{{"gid", teamGID}}, filePart{"file", "big", "application/pdf", bytes.Repeat([]byte("x"), 4096)}),
+			do:     mp("/bot/v1/group/file", []field{{"gid", teamGID}}, filePart{"file", "big", "application/pdf", bytes.Repeat([]byte("x"), 4096)}),
 			status: 413, code: "request_too_large", msg: "multipart exceeds the 1024 bytes limit"},
 	})
 }

@@ -298,7 +298,7 @@ func TestReplyPictureFailures(t *testing.T) {
 		{name: "replyToken missing", do: mp(nil, png), status: 400, code: "invalid_request", msg: `"replyToken" is required`},
 		{name: "replyToken empty", do: mp([]field{{"replyToken", ""}}, png), status: 400, code: "invalid_request", msg: `"replyToken" is not allowed to be empty`},
 		{name: "oversized", opts: []mockeko.Option{mockeko.WithBodyLimits(1<<20, 1024)}, setup: teamToken,
-			do: mp([]field{{"replyToken", "RT"}}, filePart{"file", "big.png", "image/png", bytes.Repeat([]byte{1}, 2048)}),
+			do:     mp([]field{{"replyToken", "RT"}}, filePart{"file", "big.png", "image/png", bytes.Repeat([]byte{1}, 2048)}),
 			status: 413, code: "request_too_large", msg: "multipart exceeds the 1024 bytes limit"},
 	})
 }
