@@ -295,7 +295,7 @@ type failCase struct {
 	do     func(t *testing.T, srv *mockeko.Server, tok, x string) resp
 	status int
 	code   string
-	msg    string
+	msg    string // "{x}" stands for setup's result
 }
 
 // runFailures runs each case on its own Server: the exact status and
@@ -313,7 +313,7 @@ func runFailures(t *testing.T, cases []failCase) {
 			}
 			before := snapshot(srv)
 			r := tc.do(t, srv, tok, x)
-			wantError(t, r, tc.status, tc.code, tc.msg)
+			wantError(t, r, tc.status, tc.code, strings.ReplaceAll(tc.msg, "{x}", x))
 			unchanged(t, srv, before)
 			r = send(t, srv, http.MethodGet, "/bot/v1/users?username=bob@acme.example", tok, "", nil)
 			if r.status != 200 {
