@@ -159,6 +159,7 @@ func (s *Server) Advance(d time.Duration) time.Time { return s.time.advance(d) }
 // are forgotten.
 func (s *Server) Reset() error {
 	s.ids.reset(s.cfg.seed)
+	s.time.reset() // first: the fixtures' timestamps are taken from the unmoved clock
 	st, err := s.build()
 	if err != nil {
 		return err
@@ -167,7 +168,6 @@ func (s *Server) Reset() error {
 	s.st = st
 	s.faults = nil
 	s.mu.Unlock()
-	s.time.reset()
 	return nil
 }
 
