@@ -8,3 +8,5 @@ require (
 	go.yaml.in/yaml/v3 v3.0.5
 	golang.org/x/oauth2 v0.38.0
 )
+
+require go.uber.org/goleak v1.3.0
