@@ -332,3 +332,8 @@ func mint(t testing.TB, srv *mockeko.Server, gid, tid string) string {
 	}
 	return rt.Token
 }
+
+func decodeJSONBody(rc io.ReadCloser, v any) error {
+	defer rc.Close()
+	return json.NewDecoder(rc).Decode(v)
+}

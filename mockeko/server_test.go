@@ -3,12 +3,14 @@ package mockeko_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"sync"
 	"testing"
@@ -423,4 +425,45 @@ func (s *syncBuffer) String() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.String()
+}
+
+// Reset while bots are busy: no race, no panic, and the server serves the
+// fixtures afterwards. Run with -race.
+func TestResetUnderLoad(t *testing.T) {
+	t.Parallel()
+	srv := start(t)
+	bot := srv.Bot()
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Go(func() {
+			for range 20 {
+				tok := tokenOrEmpty(t, srv, bot)
+				postJSON(t, srv, tok, "/bot/v1/direct/message", directMsg(danaID, "hi"))
+				postJSON(t, srv, tok, "/bot/v1/groups", map[string]any{"name": "G", "uids": []string{aliceID}})
+			}
+		})
+	}
+	wg.Go(func() {
+		for range 10 {
+			if err := srv.Reset(); err != nil {
+				t.Error(err)
+			}
+		}
+	})
+	wg.Wait()
+	if err := srv.Reset(); err != nil {
+		t.Fatal(err)
+	}
+	if len(srv.Messages("", "")) != 0 || len(srv.Groups()) != 4 {
+		t.Errorf("after the last Reset: %d messages, %d groups", len(srv.Messages("", "")), len(srv.Groups()))
+	}
+	checkPushAnswer(t, srv, postJSON(t, srv, botToken(t, srv), "/bot/v1/group/message", groupMsg(teamGID, "", "after")), 201)
+}
+
+// tokenOrEmpty gets a token, or "" if a concurrent Reset got in the way.
+func tokenOrEmpty(t *testing.T, srv *mockeko.Server, b mockeko.Bot) string {
+	r := postForm(t, srv, "", "/oauth/token", url.Values{"grant_type": {"client_credentials"}, "client_id": {b.ClientID}, "client_secret": {b.ClientSecret}})
+	var tr mockeko.TokenResponse
+	_ = json.Unmarshal(r.body, &tr)
+	return tr.AccessToken
 }
