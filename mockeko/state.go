@@ -244,6 +244,14 @@ func (st *state) putGroup(ids *idgen, g Group, now time.Time) (*Group, error) {
 			return nil, fmt.Errorf("mockeko: group %s: topic %s belongs to group %s", g.ID, t.ID, other)
 		}
 		t.GID = g.ID
+	}
+	// Checked; now change state. A replaced group's dropped topics are forgotten.
+	if old, ok := st.groups[g.ID]; ok {
+		for _, t := range old.Topics {
+			delete(st.topicGroup, t.ID)
+		}
+	}
+	for _, t := range g.Topics {
 		st.topicGroup[t.ID] = g.ID
 	}
 	if g.CreatedAt.IsZero() {

@@ -181,3 +181,41 @@ func TestTimestampsFollowTheClock(t *testing.T) {
 		t.Error(r.status)
 	}
 }
+
+// Replacing a group without one of its topics makes that topic unknown:
+// a push to it is a 404, not a message hidden from the group's listing.
+func TestReplaceGroupDropsTopics(t *testing.T) {
+	t.Parallel()
+	srv := start(t)
+	g, _ := srv.Group(teamGID)
+	g.Topics = g.Topics[:1]
+	if _, err := srv.AddGroup(g); err != nil {
+		t.Fatal(err)
+	}
+	tok := botToken(t, srv)
+	before := snapshot(srv)
+	r := postJSON(t, srv, tok, "/bot/v1/group/message", groupMsg(teamGID, incidentsTID, "lost"))
+	wantError(t, r, 404, "not_found", "topic "+incidentsTID+" not found in group "+teamGID)
+	unchanged(t, srv, before)
+	// The dropped topic id is free for another group.
+	if _, err := srv.AddGroup(mockeko.Group{Name: "New", MemberIDs: []string{botID}, Topics: []mockeko.Topic{{ID: incidentsTID, Name: "Mine"}}}); err != nil {
+		t.Errorf("reusing the dropped topic id: %v", err)
+	}
+}
+
+// A group that fails validation leaves no trace, not even its topic ids.
+func TestFailedAddGroupLeavesNoTopic(t *testing.T) {
+	t.Parallel()
+	srv := start(t)
+	const newTID = "5f00000000000000000d00aa"
+	_, err := srv.AddGroup(mockeko.Group{ID: "5f00000000000000000d00a0", MemberIDs: []string{botID},
+		Topics: []mockeko.Topic{{ID: newTID, Name: "A"}, {ID: generalTID, Name: "taken"}}})
+	if err == nil || err.Error() != "mockeko: group 5f00000000000000000d00a0: topic "+generalTID+" belongs to group "+teamGID {
+		t.Fatalf("err = %v", err)
+	}
+	if _, err := srv.AddGroup(mockeko.Group{ID: "5f00000000000000000d00b0", MemberIDs: []string{botID}, Topics: []mockeko.Topic{{ID: newTID, Name: "A"}}}); err != nil {
+		t.Errorf("topic id of the failed group is still taken: %v", err)
+	}
+	r := postJSON(t, srv, botToken(t, srv), "/bot/v1/group/message", groupMsg("5f00000000000000000d00a0", newTID, "x"))
+	wantError(t, r, 404, "not_found", "group 5f00000000000000000d00a0 not found")
+}
