@@ -32,6 +32,7 @@ func (s *Server) routes() *mux.Router {
 	})
 	r.MethodNotAllowedHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		drain(r)
+		w.Header().Set("Allow", strings.Join(s.allowedMethods(r), ", ")) // RFC 9110 §15.5.6
 		writeError(w, errorf(http.StatusMethodNotAllowed, "method_not_allowed", "%s is not allowed on %s", r.Method, r.URL.Path))
 	})
 

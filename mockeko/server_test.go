@@ -205,6 +205,14 @@ func TestUnknownRoute(t *testing.T) {
 	wantError(t, r, 404, "not_found", "no such endpoint: POST /bot/v3/message/push (see the README's list of emulated endpoints)")
 	r = send(t, srv, http.MethodDelete, "/bot/v1/group/message", "", "", nil)
 	wantError(t, r, 405, "method_not_allowed", "DELETE is not allowed on /bot/v1/group/message")
+	if got := r.header.Get("Allow"); got != "POST" {
+		t.Errorf("Allow = %q, want POST", got)
+	}
+	r = send(t, srv, http.MethodPut, "/_mockeko/bots", "", "", nil)
+	wantError(t, r, 405, "method_not_allowed", "PUT is not allowed on /_mockeko/bots")
+	if got := r.header.Get("Allow"); got != "GET, POST" {
+		t.Errorf("Allow = %q, want GET, POST", got)
+	}
 }
 
 func TestRoutesListed(t *testing.T) {
