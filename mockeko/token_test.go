@@ -3,8 +3,10 @@ package mockeko_test
 import (
 	"context"
 	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"regexp"
 	"strings"
@@ -274,5 +276,38 @@ func TestTokenXOAuth2WrongSecret(t *testing.T) {
 	}
 	if re.Response.StatusCode != 401 || re.ErrorCode != "invalid_client" || re.ErrorDescription != "unknown client or wrong secret" {
 		t.Errorf("RetrieveError = %d %q %q", re.Response.StatusCode, re.ErrorCode, re.ErrorDescription)
+	}
+}
+
+// A long-running sandbox forgets expired tokens once enough pile up, and
+// never a live one.
+func TestExpiredTokensAreSwept(t *testing.T) {
+	t.Parallel()
+	clk := mockeko.NewFakeClock(time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC))
+	srv := start(t, mockeko.WithClock(clk), mockeko.WithTokenTTL(time.Minute))
+	b := srv.Bot()
+	issue := func() string {
+		req := httptest.NewRequest(http.MethodPost, "/oauth/token", strings.NewReader("grant_type=client_credentials"))
+		req.Header.Set("Content-Type", formCT)
+		req.SetBasicAuth(b.ClientID, b.ClientSecret)
+		rec := httptest.NewRecorder()
+		srv.Handler().ServeHTTP(rec, req)
+		var tr mockeko.TokenResponse
+		if err := json.Unmarshal(rec.Body.Bytes(), &tr); err != nil || rec.Code != 200 {
+			t.Fatalf("token: %d %s", rec.Code, rec.Body)
+		}
+		return tr.AccessToken
+	}
+	for range 1023 {
+		issue()
+	}
+	clk.Advance(time.Minute) // all 1023 expire
+	live := issue()          // 1024 stored, none swept yet
+	issue()                  // the sweep runs first: only the live one survives, plus this one
+	if r := send(t, srv, http.MethodGet, "/bot/v1/users?username=bob@acme.example", live, "", nil); r.status != 200 {
+		t.Errorf("the live token was swept: %d %s", r.status, r.body)
+	}
+	if n := srv.RevokeTokens(""); n != 2 {
+		t.Errorf("%d tokens kept after the sweep, want 2", n)
 	}
 }
