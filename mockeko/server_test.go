@@ -131,7 +131,7 @@ func TestNewRejectsBadOptions(t *testing.T) {
 			`mockeko: bot 5ac20cd38c62770001538bff: client id "7bcee21a-3f7e-4338-97af-a90842176849" is used by bot ` + botID},
 		{"group with unknown member", mockeko.WithGroup(mockeko.Group{ID: "5f00000000000000000d00ff", MemberIDs: []string{unknownID}}),
 			`mockeko: group 5f00000000000000000d00ff: unknown member "` + unknownID + `"`},
-		{"address in use", mockeko.WithAddr("256.0.0.1:0"), "mockeko: listen on 256.0.0.1:0: "},
+		{"unusable address", mockeko.WithAddr("256.0.0.1:0"), "mockeko: listen on 256.0.0.1:0: "},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
