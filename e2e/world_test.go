@@ -71,6 +71,7 @@ type messageJSON struct {
 	FileName    string          `json:"fileName,omitempty"`
 	ContentType string          `json:"contentType,omitempty"`
 	Size        int             `json:"size,omitempty"`
+	Caption     string          `json:"caption,omitempty"`
 	Items       []itemJSON      `json:"items,omitempty"`
 	Payload     json.RawMessage `json:"payload,omitempty"`
 	Endpoint    string          `json:"endpoint,omitempty"`
