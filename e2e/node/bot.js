@@ -99,6 +99,7 @@ async function main() {
   });
   check(/^Bearer [0-9a-f]{40}$/.test(signed.headers.Authorization), 'token.sign sets a Bearer header', signed.headers);
   const grp = await axios(signed);
+  check(grp.request.path === '//bot/v1/group/message', 'the request went out with a doubled slash', grp.request.path);
   check(grp.status === 201 && grp.data.message.groupId === gid, 'group push through //bot', grp.data);
   out.group = grp.data.message;
 
@@ -129,7 +130,7 @@ async function main() {
     const special = new ClientOAuth2({
       clientId: process.env.E2E_SPECIAL_CLIENT_ID,
       clientSecret: process.env.E2E_SPECIAL_CLIENT_SECRET,
-      accessTokenUri: `${base}/oauth/token`,
+      accessTokenUri: `${base}//oauth/token`, // a base URL with a trailing slash, joined by hand
       scopes: ['bot'],
     });
     const st = await special.credentials.getToken();
