@@ -32,6 +32,7 @@ func TestBinary(t *testing.T) {
 	t.Run("curl", func(t *testing.T) { t.Parallel(); testCurl(t, bin) })
 	t.Run("badInput", func(t *testing.T) { t.Parallel(); testBadInput(t, bin) })
 	t.Run("sigterm", func(t *testing.T) { t.Parallel(); testSIGTERM(t, bin) })
+	t.Run("sigtermInFlight", func(t *testing.T) { t.Parallel(); testSIGTERMInFlight(t, bin) })
 }
 
 // buildMockeko builds cmd/mockeko into a temporary directory, with -race when
