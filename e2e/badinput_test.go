@@ -23,6 +23,7 @@ type badCase struct {
 	status      int
 	code        string // the envelope's "error"
 	msg         string // a part of the envelope's message, if set
+	allow       string // the Allow header of a 405
 }
 
 // snapshot is the fake's observable state: what the control plane lists.
@@ -54,6 +55,9 @@ func (p *mockeko) reject(t *testing.T, ctx context.Context, tc badCase) envelope
 	e := checkEnvelope(t, tc.name, r, tc.status, tc.code)
 	if tc.msg != "" && !strings.Contains(e.Message, tc.msg) {
 		t.Errorf("%s: message %q does not mention %q", tc.name, e.Message, tc.msg)
+	}
+	if got := r.Header.Get("Allow"); tc.allow != "" && got != tc.allow {
+		t.Errorf("%s: Allow %q, want %q", tc.name, got, tc.allow)
 	}
 	if r.Status == http.StatusUnauthorized && r.Header.Get("WWW-Authenticate") == "" {
 		t.Errorf("%s: a 401 without WWW-Authenticate", tc.name)
@@ -160,6 +164,7 @@ func testBadInput(t *testing.T, bin string) {
 		{name: "token without grant_type", path: "/oauth/token", contentType: formCT, body: form("scope", "bot"), auth: basic(p.ClientID, p.ClientSecret), status: 400, code: "invalid_request"},
 		{name: "token with an unknown scope", path: "/oauth/token", contentType: formCT, body: form("grant_type", "client_credentials", "scope", "bot admin"), auth: basic(p.ClientID, p.ClientSecret), status: 400, code: "invalid_scope"},
 		{name: "token with a repeated parameter", path: "/oauth/token", contentType: formCT, body: form("grant_type", "client_credentials", "grant_type", "client_credentials"), auth: basic(p.ClientID, p.ClientSecret), status: 400, code: "invalid_request"},
+		{name: "token by GET", method: http.MethodGet, path: "/oauth/token", status: 405, code: "method_not_allowed", allow: "POST"},
 		{name: "token with an oversized body", path: "/oauth/token", contentType: formCT, body: append(grant, "&pad="+strings.Repeat("a", 1<<20)...), auth: basic(p.ClientID, p.ClientSecret), status: 413, code: "request_too_large"},
 
 		// Malformed bodies and wrong content types.
@@ -201,6 +206,7 @@ func testBadInput(t *testing.T, bin string) {
 		{name: "v2 info of an unknown user", method: http.MethodGet, path: "/bot/v2/groups/" + w.team.ID + "/users/" + unknownID + "/info", auth: bearer, status: 404, code: "not_found"},
 		{name: "v2 DM of an unknown user", method: http.MethodGet, path: "/bot/v2/groups/users/" + unknownID, auth: bearer, status: 404, code: "not_found"},
 		{name: "unknown reply token", path: "/bot/v1/message/text", auth: bearer, contentType: jsonCT, body: []byte(`{"replyToken":"` + strings.Repeat("0", 40) + `","message":"hi"}`), status: 400, code: "invalid_reply_token"},
+		{name: "GET on a POST endpoint", method: http.MethodGet, path: "/bot/v1/direct/message", auth: bearer, status: 405, code: "method_not_allowed", allow: "POST"},
 		{name: "unknown endpoint", path: "/bot/v1/nope", auth: bearer, contentType: jsonCT, body: []byte(`{}`), status: 404, code: "not_found"},
 
 		// Another bot's chats.

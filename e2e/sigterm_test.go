@@ -1,10 +1,8 @@
 package e2e
 
 import (
-	"bytes"
 	"context"
 	"io"
-	"mime/multipart"
 	"net/http"
 	"strings"
 	"syscall"
@@ -37,23 +35,18 @@ func testSIGTERM(t *testing.T, bin string) {
 	}
 }
 
-// testSIGTERMInFlight checks that SIGTERM lets an in-flight upload finish:
-// the server stops accepting, answers the request it is reading, then
-// exits 0.
+// testSIGTERMInFlight checks that SIGTERM lets an in-flight request finish:
+// a push held in the server by an injected latency fault is answered after
+// the shutdown has begun, then the binary exits 0.
 func testSIGTERMInFlight(t *testing.T, bin string) {
 	p := startMockeko(t, bin)
 	ctx := testContext(t)
 	w := p.world(t, ctx)
 	tok := p.token(t, ctx, p.ClientID, p.ClientSecret)
+	const latency = 3 * time.Second
+	p.postJSON(t, ctx, nil, "/_mockeko/faults", map[string]any{"operation": "pushGroupMessage", "latencyMs": latency.Milliseconds()}).
+		want(t, "POST /_mockeko/faults", http.StatusCreated, nil)
 
-	pr, pw := io.Pipe()
-	mw := multipart.NewWriter(pw)
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, p.URL+"/bot/v1/group/file", pr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("Content-Type", mw.FormDataContentType())
-	req.Header.Set("Authorization", "Bearer "+tok)
 	type result struct {
 		status int
 		body   []byte
@@ -63,6 +56,14 @@ func testSIGTERMInFlight(t *testing.T, bin string) {
 	hc := &http.Client{Transport: &http.Transport{}}
 	t.Cleanup(hc.CloseIdleConnections)
 	go func() {
+		body := `{"gid":"` + w.team.ID + `","message":{"type":"text","data":"in flight at SIGTERM"}}`
+		req, err := http.NewRequestWithContext(ctx, http.MethodPost, p.URL+"/bot/v1/group/message", strings.NewReader(body))
+		if err != nil {
+			done <- result{err: err}
+			return
+		}
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Authorization", "Bearer "+tok)
 		resp, err := hc.Do(req)
 		if err != nil {
 			done <- result{err: err}
@@ -72,35 +73,27 @@ func testSIGTERMInFlight(t *testing.T, bin string) {
 		b, err := io.ReadAll(resp.Body)
 		done <- result{resp.StatusCode, b, err}
 	}()
-	fail := func(what string, err error) {
-		t.Helper()
-		pw.CloseWithError(err)
-		select {
-		case r := <-done:
-			t.Fatalf("%s: %v (request: %d %s %v)", what, err, r.status, r.body, r.err)
-		case <-ctx.Done():
-			t.Fatalf("%s: %v", what, err)
+
+	// The push is in flight once the fault has counted it.
+	tick := time.NewTicker(10 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		var faults struct{ Faults []struct{ Hits int } }
+		p.getJSON(t, ctx, nil, "/_mockeko/faults", &faults)
+		if len(faults.Faults) == 1 && faults.Faults[0].Hits == 1 {
+			break
 		}
-	}
-	if err := mw.WriteField("gid", w.team.ID); err != nil {
-		fail("writing gid", err)
-	}
-	fw, err := mw.CreateFormFile("file", "big.bin")
-	if err != nil {
-		fail("starting the file part", err)
-	}
-	// 20 MiB is more than the loopback socket buffers hold, so once these
-	// writes return the server is reading the body: the request is in flight.
-	chunk := bytes.Repeat([]byte("0123456789abcdef"), 1<<16)
-	for range 20 {
-		if _, err := fw.Write(chunk); err != nil {
-			fail("uploading", err)
+		select {
+		case <-tick.C:
+		case r := <-done:
+			t.Fatalf("the push finished before the fault held it: %d %s %v", r.status, r.body, r.err)
+		case <-ctx.Done():
+			t.Fatalf("the push never reached the server: %v", ctx.Err())
 		}
 	}
 	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
-	// Wait until the server has begun shutting down, then finish the upload.
 	for {
 		logs, changed := p.stderr.snapshot()
 		if strings.Contains(logs, "shutting down") {
@@ -112,20 +105,18 @@ func testSIGTERMInFlight(t *testing.T, bin string) {
 			t.Fatalf("no shutdown logged after SIGTERM: %v", ctx.Err())
 		}
 	}
-	if _, err := fw.Write(chunk); err != nil {
-		fail("finishing the upload after SIGTERM", err)
+	select {
+	case r := <-done:
+		t.Fatalf("the push was answered before the shutdown began (%d %s %v): the test needs a longer latency", r.status, r.body, r.err)
+	default:
 	}
-	if err := mw.Close(); err != nil {
-		fail("closing the multipart body", err)
-	}
-	pw.Close()
 	select {
 	case r := <-done:
 		if r.err != nil || r.status != http.StatusCreated {
-			t.Fatalf("the upload in flight at SIGTERM: %d %s %v, want 201", r.status, r.body, r.err)
+			t.Fatalf("the push in flight at SIGTERM: %d %s %v, want 201", r.status, r.body, r.err)
 		}
 	case <-ctx.Done():
-		t.Fatalf("no answer to the upload in flight at SIGTERM: %v", ctx.Err())
+		t.Fatalf("no answer to the push in flight at SIGTERM: %v", ctx.Err())
 	}
 	exitCtx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
