@@ -20,6 +20,10 @@ func health(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	fs.SetOutput(stderr)
 	addr := fs.String("addr", "127.0.0.1:8080", "address or base URL of the mockeko to check")
 	timeout := fs.Duration("timeout", 3*time.Second, "how long to wait for an answer")
+	fs.Usage = func() {
+		fmt.Fprint(fs.Output(), "Usage: mockeko health [flags]\n\nExits 0 when the mockeko at --addr answers GET /_mockeko/health with {\"status\":\"ok\"}, 1 otherwise.\nAn unspecified host (0.0.0.0, ::) is checked on 127.0.0.1. Flags (a flag wins over its variable):\n\n")
+		printFlags(fs.Output(), fs)
+	}
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil

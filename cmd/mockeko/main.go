@@ -55,19 +55,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintln(stdout, versionString())
 		return nil
 	case "help":
-		fmt.Fprint(stdout, usage)
+		printUsage(stdout)
 		return nil
 	}
-	fmt.Fprintf(stderr, "mockeko: unknown command %q\n\n%s", cmd, usage)
+	fmt.Fprintf(stderr, "mockeko: unknown command %q\n\n", cmd)
+	printUsage(stderr)
 	return exitCode(2)
 }
-
-const usage = `mockeko: a local fake of the Eko Bot API
-
-Usage:
-  mockeko [serve] [flags]     run the fake (default); mockeko serve --help lists the flags
-  mockeko health [--addr A]   exit 0 when the mockeko at A is healthy
-  mockeko version             print the version
-
-Every flag is also read from MOCKEKO_<FLAG> (e.g. MOCKEKO_ADDR, MOCKEKO_FIXTURES).
-`

@@ -65,10 +65,7 @@ func newServeFlags(stderr io.Writer) (*flag.FlagSet, *serveFlags) {
 	fs.IntVar(&f.messageCap, "message-cap", mockeko.DefaultMessageCap, "most messages kept; the oldest are dropped first")
 	fs.StringVar(&f.logLevel, "log-level", "info", "log level: debug, info, warn or error")
 	fs.StringVar(&f.logFormat, "log-format", "text", "log format: text or json")
-	fs.Usage = func() {
-		fmt.Fprintf(fs.Output(), "Usage: mockeko [serve] [flags]\n\nFlags (each also read from MOCKEKO_<FLAG>, e.g. MOCKEKO_TOKEN_TTL):\n")
-		fs.PrintDefaults()
-	}
+	fs.Usage = func() { printUsage(fs.Output()) }
 	return fs, f
 }
 
