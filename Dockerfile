@@ -47,7 +47,7 @@ USER 65532:65532
 # 0.0.0.0 to 127.0.0.1 when it checks the same address.
 ENV MOCKEKO_ADDR=0.0.0.0:8080
 EXPOSE 8080
-HEALTHCHECK --interval=10s --timeout=3s --start-period=5s --start-interval=1s --retries=3 \
+HEALTHCHECK --interval=5s --timeout=3s --start-period=10s --retries=3 \
     CMD ["/mockeko", "health"]
 ENTRYPOINT ["/mockeko"]
 CMD ["serve"]
