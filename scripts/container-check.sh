@@ -160,6 +160,7 @@ need curl curl
 need jq jq
 need ip iproute2
 need unshare util-linux
+need node nodejs # runs the compose recipe's sample bot in (a)
 command -v go >/dev/null || fail "go is not on PATH"
 
 work=$(mktemp -d)
