@@ -13,9 +13,13 @@
 #   (c) with MOCKEKO_PODMAN=1: a real podman build of the runtime stage
 #       (the build stage replaced by the host-built binary through
 #       --build-context) and the same run checks inside the container.
+#       With MOCKEKO_PODMAN=full, also the whole Dockerfile, golang:1.26
+#       build stage included (a local stand-in for golang:1.26 is assembled
+#       once with debootstrap; about 8 minutes the first time).
 #
-# Usage: scripts/container-check.sh            # (a) and (b)
-#        MOCKEKO_PODMAN=1 scripts/container-check.sh   # (a), (b) and (c)
+# Usage: scripts/container-check.sh                       # (a) and (b), about 1-3 min
+#        MOCKEKO_PODMAN=1 scripts/container-check.sh      # + (c) runtime stage, +1-2 min
+#        MOCKEKO_PODMAN=full scripts/container-check.sh   # + (c) whole Dockerfile
 #
 # Needs root (chroot, unshare); installs what it lacks with apt-get. Every
 # failure exits non-zero with a line starting "container-check: FAIL".
@@ -204,7 +208,26 @@ got=$(env -i "$chroot" --userspec=65532:65532 "$root" /mockeko version) || fail 
 log "(b) $got"
 unshare --net -- "$0" __chroot "$root" || fail "(b) empty-root run"
 
-if [ "${MOCKEKO_PODMAN:-0}" = 1 ]; then
+# check_image IMAGE WANT_VERSION_LINE: the built image's metadata, then the run checks.
+check_image() {
+	local image=$1 want=$2 isize
+	inspect() { pm image inspect -f "$1" "$image"; }
+	isize=$(inspect '{{.Size}}')
+	log "(c) $image: $isize bytes"
+	[ "$isize" -le "$max_image_bytes" ] || fail "(c) image is $isize bytes, over 20 MB"
+	[ "$(inspect '{{.Config.User}}')" = 65532:65532 ] || fail "(c) image user = $(inspect '{{.Config.User}}')"
+	[ "$(inspect '{{json .Config.Healthcheck.Test}}')" = '["CMD","/mockeko","health"]' ] ||
+		fail "(c) image healthcheck = $(inspect '{{json .Config.Healthcheck}}')"
+	[ "$(inspect '{{index .Config.Labels "org.opencontainers.image.version"}}')" = "$version" ] ||
+		fail "(c) image version label = $(inspect '{{json .Config.Labels}}')"
+	[ "$(pm run --rm --network none "${podman_run_flags[@]}" "$image" version)" = "$want" ] ||
+		fail "(c) mockeko version in the container is not \"$want\""
+	unshare --net -- "$0" __podman "$image" "$root/fixtures.yaml" || fail "(c) podman run of $image"
+	pm rmi -f "$image" >/dev/null || true
+}
+
+case "${MOCKEKO_PODMAN:-0}" in
+1 | full)
 	need podman podman runc
 	need runc runc
 	image=localhost/mockeko:container-check
@@ -214,20 +237,38 @@ if [ "${MOCKEKO_PODMAN:-0}" = 1 ]; then
 		--build-arg TARGETOS=linux --build-arg "TARGETARCH=$(go env GOARCH)" \
 		--build-arg "VERSION=$version" --build-arg "REVISION=$revision" \
 		-t "$image" . >/dev/null || fail "(c) podman build"
-	inspect() { pm image inspect -f "$1" "$image"; }
-	isize=$(inspect '{{.Size}}')
-	log "(c) image size: $isize bytes"
-	[ "$isize" -le "$max_image_bytes" ] || fail "(c) image is $isize bytes, over 20 MB"
-	[ "$(inspect '{{.Config.User}}')" = 65532:65532 ] || fail "(c) image user = $(inspect '{{.Config.User}}')"
-	[ "$(inspect '{{json .Config.Healthcheck.Test}}')" = '["CMD","/mockeko","health"]' ] ||
-		fail "(c) image healthcheck = $(inspect '{{json .Config.Healthcheck}}')"
-	[ "$(inspect '{{index .Config.Labels "org.opencontainers.image.version"}}')" = "$version" ] ||
-		fail "(c) image version label = $(inspect '{{json .Config.Labels}}')"
-	[ "$(pm run --rm --network none "${podman_run_flags[@]}" "$image" version)" = "$got" ] ||
-		fail "(c) mockeko version in the container differs from the binary's"
-	unshare --net -- "$0" __podman "$image" "$root/fixtures.yaml" || fail "(c) podman run"
-	pm rmi -f "$image" >/dev/null || true
-else
-	log "(c) skipped: set MOCKEKO_PODMAN=1 for a real podman build and run"
+	check_image "$image" "$got"
+	;;
+0) log "(c) skipped: MOCKEKO_PODMAN=1 builds the runtime stage with podman, MOCKEKO_PODMAN=full the whole Dockerfile" ;;
+*) fail "MOCKEKO_PODMAN=${MOCKEKO_PODMAN}: want 0, 1 or full" ;;
+esac
+
+if [ "${MOCKEKO_PODMAN:-0}" = full ]; then
+	# The whole Dockerfile, unchanged. No registry is reachable, so
+	# golang:1.26 is assembled once from Debian and this machine's Go and
+	# kept in podman's storage (later runs reuse it).
+	if ! pm image exists docker.io/library/golang:1.26; then
+		need debootstrap debootstrap
+		log "(c) assembling a local golang:1.26 image (debootstrap + $(go env GOROOT))"
+		debootstrap --variant=minbase --include=ca-certificates bookworm "$work/golang-root" >/dev/null ||
+			fail "(c) debootstrap"
+		mkdir -p "$work/golang-root/usr/local"
+		cp -a "$(go env GOROOT)" "$work/golang-root/usr/local/go"
+		tar -C "$work/golang-root" -c . | pm import \
+			--change 'ENV PATH=/usr/local/go/bin:/go/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
+			--change 'ENV GOTOOLCHAIN=local' --change 'ENV GOPATH=/go' --change 'WORKDIR /go' \
+			- docker.io/library/golang:1.26 >/dev/null || fail "(c) podman import"
+		rm -rf "$work/golang-root"
+	fi
+	# go mod download needs the network and this machine's CA bundle (the
+	# module proxy may sit behind an intercepting CA).
+	ca=${SSL_CERT_FILE:-/etc/ssl/certs/ca-certificates.crt}
+	image=localhost/mockeko:container-check-full
+	log "(c) podman build of the whole Dockerfile (golang:1.26 build stage included)"
+	pm build --pull=never --format docker -q --network host -v "$ca:/etc/ssl/certs/ca-certificates.crt:ro" \
+		--build-arg TARGETOS=linux --build-arg "TARGETARCH=$(go env GOARCH)" \
+		--build-arg "VERSION=$version" --build-arg "REVISION=$revision" \
+		-t "$image" . >/dev/null || fail "(c) full podman build"
+	check_image "$image" "$got"
 fi
 log "OK"
