@@ -349,3 +349,19 @@ func TestHealth(t *testing.T) {
 		})
 	}
 }
+
+// TestDocsListEveryFlag keeps the configuration reference in
+// docs/docker.md in step with the flags.
+func TestDocsListEveryFlag(t *testing.T) {
+	doc, err := os.ReadFile(filepath.Join("..", "..", "docs", "docker.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	fs, _ := newServeFlags(io.Discard)
+	fs.VisitAll(func(f *flag.Flag) {
+		row := "| `--" + f.Name + "` | `" + envName(f.Name) + "` |"
+		if !bytes.Contains(doc, []byte(row)) {
+			t.Errorf("docs/docker.md has no row starting %q", row)
+		}
+	})
+}
