@@ -70,6 +70,18 @@ go vet ./...
 step "go test -race -count=1 ./..."
 go test -race -count=1 -timeout 20m ./...
 
+# The Dockerfile, the image policy and the recipes, without a Docker engine:
+# buildkit's lint rules, the static binary in an empty root as uid 65532, and
+# a real podman build and run of the runtime stage (see docs/docker.md).
+if [[ $(id -u) == 0 ]]; then
+	step "scripts/container-check.sh (MOCKEKO_PODMAN=${MOCKEKO_PODMAN:-1})"
+	MOCKEKO_PODMAN=${MOCKEKO_PODMAN:-1} ./scripts/container-check.sh
+elif [[ -n "${CI:-}" ]]; then
+	die "scripts/container-check.sh needs root"
+else
+	step "skipping scripts/container-check.sh: it needs root"
+fi
+
 if [[ "$FUZZTIME" != 0 ]]; then
 	for pkg in $(go list ./...); do
 		for target in $(go test -list '^Fuzz' "$pkg" | grep '^Fuzz' || true); do
