@@ -19,8 +19,9 @@ func (systemClock) Now() time.Time { return time.Now() }
 // FakeClock is a Clock that stands still until it is moved. It is safe for
 // concurrent use.
 type FakeClock struct {
-	mu  sync.Mutex
-	now time.Time
+	mu      sync.Mutex
+	now     time.Time
+	changed chan struct{} // closed and replaced on every Advance
 }
 
 // NewFakeClock returns a FakeClock set to t.
@@ -33,11 +34,26 @@ func (c *FakeClock) Now() time.Time {
 	return c.now
 }
 
-// Advance moves the clock forward by d.
+// Advance moves the clock forward by d and wakes what waits on it
+// (webhook retries of the Servers that use it).
 func (c *FakeClock) Advance(d time.Duration) {
 	c.mu.Lock()
 	c.now = c.now.Add(d)
+	if c.changed != nil {
+		close(c.changed)
+		c.changed = nil
+	}
 	c.mu.Unlock()
+}
+
+// Changed returns a channel closed at the clock's next Advance.
+func (c *FakeClock) Changed() <-chan struct{} {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.changed == nil {
+		c.changed = make(chan struct{})
+	}
+	return c.changed
 }
 
 // timeline is a Server's view of time: a Clock plus an offset moved by

@@ -30,6 +30,12 @@ func (s *Server) controlRoutes(r *mux.Router) {
 	r.Methods(http.MethodGet).Path("/faults").Name("listFaults").HandlerFunc(s.ctl(s.ctlFaults))
 	r.Methods(http.MethodPost).Path("/faults").Name("injectFault").HandlerFunc(s.ctl(s.ctlInjectFault))
 	r.Methods(http.MethodDelete).Path("/faults").Name("clearFaults").HandlerFunc(s.ctl(s.ctlClearFaults))
+	r.Methods(http.MethodPost).Path("/events").Name("triggerEvent").HandlerFunc(s.ctl(s.ctlTrigger))
+	r.Methods(http.MethodGet).Path("/deliveries").Name("listDeliveries").HandlerFunc(s.ctl(s.ctlDeliveries))
+	r.Methods(http.MethodGet).Path("/deliveries/{id}").Name("getDelivery").HandlerFunc(s.ctl(s.ctlDelivery))
+	r.Methods(http.MethodPost).Path("/deliveries/{id}/replay").Name("replayDelivery").HandlerFunc(s.ctl(s.ctlReplay))
+	r.Methods(http.MethodGet).Path("/bots/{id}/webhook").Name("getWebhookConfig").HandlerFunc(s.ctl(s.ctlWebhookConfig))
+	r.Methods(http.MethodPost).Path("/bots/{id}/webhook").Name("putWebhookConfig").HandlerFunc(s.ctl(s.ctlPutWebhookConfig))
 }
 
 // ctlFunc handles a control-plane request and returns the status and body.

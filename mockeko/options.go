@@ -46,6 +46,7 @@ type config struct {
 	messageCap     int
 	addr           string
 	listener       net.Listener
+	webhooks       webhookOptions
 }
 
 func defaultConfig() config {

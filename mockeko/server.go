@@ -37,6 +37,7 @@ type Server struct {
 	// hooks lets other parts of the package (webhooks, contract) join the
 	// lifecycle without touching the core.
 	closers []func()
+	wh      *dispatcher // webhook delivery and its journal
 
 	mu sync.Mutex // guards st and closed
 	st *state
@@ -80,6 +81,7 @@ func New(opts ...Option) (*Server, error) {
 	s.st = st
 	s.router = s.routes()
 	s.handler = s.middleware(s.router)
+	s.wh = newDispatcher(s)
 
 	ln := s.cfg.listener
 	if ln == nil {
@@ -128,6 +130,7 @@ func (s *Server) Close() {
 		s.mu.Lock()
 		s.closed = true
 		s.mu.Unlock()
+		s.wh.close() // first: waiting triggers answer, and bots can still call back
 		ctx, cancel := context.WithTimeout(context.Background(), defaultShutdown)
 		defer cancel()
 		if err := s.srv.Shutdown(ctx); err != nil {
@@ -168,6 +171,7 @@ func (s *Server) Reset() error {
 	s.st = st
 	s.faults = nil
 	s.mu.Unlock()
+	s.wh.reset()
 	return nil
 }
 

@@ -1,0 +1,578 @@
+package mockeko
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+	"unicode/utf8"
+)
+
+var (
+	errClosed = errors.New("the server closed")
+	errReset  = errors.New("the server was reset")
+)
+
+// dispatcher delivers webhooks: the one path every trigger (Go API,
+// control plane, CLI) goes through. Lock order: Server.mu before
+// dispatcher.mu, never the reverse.
+type dispatcher struct {
+	s      *Server
+	client *http.Client
+	opts   webhookOptions
+
+	mu       sync.Mutex
+	configs  map[string]WebhookConfig // by bot id
+	handlers map[string]http.Handler  // by bot id
+	queues   map[[2]string]*chatQueue // (bot id, gid) -> its FIFO
+	j        *journal
+	rng      *rand.Rand
+	ctx      context.Context // this generation's; cancelled by Reset and Close
+	cancel   context.CancelCauseFunc
+	closed   bool
+	wg       sync.WaitGroup // every worker goroutine, of every generation
+}
+
+// chatQueue is one chat's deliveries in trigger order (OrderPerChat).
+type chatQueue struct {
+	items     []*delivery
+	held      *delivery // held back by a Reorder fault
+	heldUntil time.Time
+	wake      chan struct{} // signalled on every enqueue
+}
+
+func newDispatcher(s *Server) *dispatcher {
+	d := &dispatcher{s: s, opts: s.cfg.webhooks}
+	if d.opts.cap == 0 {
+		d.opts.cap = DefaultDeliveryCap
+	}
+	d.client = &http.Client{
+		Transport: &http.Transport{
+			Proxy:               nil, // a bot under test is local; never send its webhooks through a proxy
+			DialContext:         (&net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
+			MaxIdleConns:        256,
+			MaxIdleConnsPerHost: 256,
+			IdleConnTimeout:     90 * time.Second,
+			DisableCompression:  true, // axios 0.19 sends no Accept-Encoding
+		},
+		// Eko's axios would follow redirects; a bot's webhook URL that
+		// redirects is almost always a mistake, so it is reported instead.
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}
+	if s.cfg.seed != nil {
+		d.rng = rand.New(rand.NewPCG(*s.cfg.seed, 0x6d6f636b656b6f))
+	} else {
+		d.rng = rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64()))
+	}
+	d.start()
+	return d
+}
+
+// start begins a generation: the configs from the options, an empty
+// journal, no queues. Caller holds d.mu or owns d exclusively.
+func (d *dispatcher) start() {
+	d.configs = map[string]WebhookConfig{}
+	d.handlers = map[string]http.Handler{}
+	def := d.s.defaultBotID()
+	for id, c := range d.opts.configs {
+		if id == "" {
+			id = def
+		}
+		d.configs[id] = c
+	}
+	for id, h := range d.opts.handlers {
+		if id == "" {
+			id = def
+		}
+		d.handlers[id] = h
+	}
+	d.queues = map[[2]string]*chatQueue{}
+	d.j = newJournal(d.opts.cap)
+	d.ctx, d.cancel = context.WithCancelCause(context.Background())
+}
+
+func (s *Server) defaultBotID() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.st.botOrder) == 0 {
+		return ""
+	}
+	return s.st.botOrder[0]
+}
+
+// reset abandons the current generation: its waits end, its queued
+// deliveries fail ("the server was reset") outside the new journal, and
+// in-flight attempts finish on their own.
+func (d *dispatcher) reset() {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.closed {
+		return
+	}
+	d.cancel(errReset)
+	old := d.j
+	d.start()
+	old.notify()
+	d.j.notify()
+}
+
+// close stops retries, fails what is queued, waits for in-flight attempts
+// and closes idle connections.
+func (d *dispatcher) close() {
+	d.mu.Lock()
+	if d.closed {
+		d.mu.Unlock()
+		return
+	}
+	d.closed = true
+	d.cancel(errClosed)
+	d.mu.Unlock()
+	d.wg.Wait()
+	if t, ok := d.client.Transport.(*http.Transport); ok {
+		t.CloseIdleConnections()
+	}
+}
+
+// target returns the bot's webhook config (defaults applied) and its
+// in-process handler, if any.
+func (d *dispatcher) target(botID string) (WebhookConfig, http.Handler) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.configs[botID].withDefaults(), d.handlers[botID]
+}
+
+// SetWebhookConfig changes how the bot's webhooks are delivered from now
+// on; deliveries already triggered keep the config they started with.
+// Reset restores the configs given as options.
+func (s *Server) SetWebhookConfig(botID string, cfg WebhookConfig) error {
+	if _, ok := s.botByID(botID); !ok {
+		return notFound("bot %s not found", botID)
+	}
+	if err := cfg.validate(); err != nil {
+		return badRequest("%v", err)
+	}
+	s.wh.mu.Lock()
+	defer s.wh.mu.Unlock()
+	s.wh.configs[botID] = cfg
+	return nil
+}
+
+// WebhookConfig returns the bot's webhook config with defaults filled in.
+func (s *Server) WebhookConfig(botID string) (WebhookConfig, error) {
+	if _, ok := s.botByID(botID); !ok {
+		return WebhookConfig{}, notFound("bot %s not found", botID)
+	}
+	c, _ := s.wh.target(botID)
+	return c, nil
+}
+
+// SetWebhookHandler delivers the bot's webhooks to h in process (see
+// WithWebhookHandler); a nil h goes back to POSTing to the bot's WebhookURL.
+func (s *Server) SetWebhookHandler(botID string, h http.Handler) error {
+	if _, ok := s.botByID(botID); !ok {
+		return notFound("bot %s not found", botID)
+	}
+	s.wh.mu.Lock()
+	defer s.wh.mu.Unlock()
+	if h == nil {
+		delete(s.wh.handlers, botID)
+	} else {
+		s.wh.handlers[botID] = h
+	}
+	return nil
+}
+
+// submit applies faults, journals dl (and a duplicate) and queues it.
+// Caller holds s.mu (so deliveries queue in the order their messages were
+// stored) and has set the immutable fields, Body and the secret to sign with.
+func (d *dispatcher) submit(dl *delivery, secret string) (*delivery, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.closed {
+		return nil, errorf(http.StatusServiceUnavailable, "closing", "the server is closing; no webhooks are sent")
+	}
+	f := dl.cfg.Faults
+	hit := func(rate float64) bool { return rate >= 1 || (rate > 0 && d.rng.Float64() < rate) }
+	dl.Signature = Sign(secret, dl.Body)
+	if hit(f.BadSignature) {
+		dl.Signature = wrongSignature(secret, dl.Body)
+		dl.Faults = append(dl.Faults, "badSignature")
+	}
+	if f.Delay > 0 {
+		dl.delay = f.Delay
+		dl.Faults = append(dl.Faults, "delay")
+	}
+	if hit(f.Drop) {
+		dl.drop = true
+		dl.Faults = append(dl.Faults, "drop")
+	}
+	if dl.cfg.Ordering == OrderPerChat && hit(f.Reorder) {
+		dl.reorder = true
+		dl.Faults = append(dl.Faults, "reorder")
+	}
+	var dup *delivery
+	if !dl.drop && hit(f.Duplicate) {
+		dl.Faults = append(dl.Faults, "duplicate")
+		c := *dl
+		c.Faults = []string{"duplicate"}
+		c.reorder = false
+		dup = &c
+	}
+	d.enqueueLocked(dl)
+	if dup != nil {
+		dup.DuplicateOf = dl.ID
+		d.enqueueLocked(dup)
+	}
+	return dl, nil
+}
+
+func (d *dispatcher) enqueueLocked(dl *delivery) {
+	d.j.seq++
+	dl.ID = "dlv_" + strconv.FormatUint(d.j.seq, 10)
+	dl.State = DeliveryPending
+	dl.CreatedAt = d.s.now()
+	dl.done = make(chan struct{})
+	d.j.add(dl)
+	ctx := d.ctx
+	if dl.cfg.Ordering == OrderNone {
+		d.wg.Add(1)
+		go func() {
+			defer d.wg.Done()
+			d.deliver(ctx, dl)
+		}()
+		return
+	}
+	q := d.queues[dl.queueKey]
+	if q == nil {
+		q = &chatQueue{wake: make(chan struct{}, 1)}
+		d.queues[dl.queueKey] = q
+		d.wg.Add(1)
+		go d.runQueue(ctx, dl.queueKey, q)
+	}
+	q.items = append(q.items, dl)
+	select {
+	case q.wake <- struct{}{}:
+	default:
+	}
+}
+
+// runQueue delivers one chat's deliveries in order, then exits.
+func (d *dispatcher) runQueue(ctx context.Context, key [2]string, q *chatQueue) {
+	defer d.wg.Done()
+	for {
+		d.mu.Lock()
+		if len(q.items) == 0 {
+			if q.held == nil {
+				if d.queues[key] == q {
+					delete(d.queues, key)
+				}
+				d.mu.Unlock()
+				return
+			}
+			until := q.heldUntil
+			d.mu.Unlock()
+			d.sleepUntil(ctx, until, q.wake)
+			d.mu.Lock()
+			if len(q.items) == 0 && (ctx.Err() != nil || !d.s.now().Before(until)) {
+				held := q.held
+				q.held = nil
+				d.mu.Unlock()
+				d.deliver(ctx, held)
+				continue
+			}
+			d.mu.Unlock()
+			continue
+		}
+		it := q.items[0]
+		q.items[0] = nil
+		q.items = q.items[1:]
+		if it.reorder && q.held == nil && ctx.Err() == nil {
+			q.held, q.heldUntil = it, d.s.now().Add(DefaultReorderWindow)
+			d.mu.Unlock()
+			continue
+		}
+		held := q.held
+		q.held = nil
+		d.mu.Unlock()
+		d.deliver(ctx, it)
+		if held != nil {
+			d.deliver(ctx, held)
+		}
+	}
+}
+
+// deliver makes dl's attempts until one succeeds, they run out, or ctx ends.
+func (d *dispatcher) deliver(ctx context.Context, dl *delivery) {
+	if dl.delay > 0 && !d.sleepUntil(ctx, dl.CreatedAt.Add(dl.delay), nil) {
+		d.finish(dl, DeliveryFailed, stopReason(ctx, "before its first attempt"))
+		return
+	}
+	if dl.drop {
+		d.finish(dl, DeliveryDropped, "dropped by the drop fault: the bot was never called")
+		return
+	}
+	pol := dl.cfg.Retry
+	for n := 1; ; n++ {
+		if ctx.Err() != nil {
+			d.finish(dl, DeliveryFailed, stopReason(ctx, fmt.Sprintf("before attempt %d", n)))
+			return
+		}
+		a, retryAfter := d.attempt(dl, n)
+		d.mu.Lock()
+		dl.Attempts = append(dl.Attempts, a)
+		if a.Error == "" {
+			d.finishLocked(dl, DeliveryDelivered, "")
+			d.mu.Unlock()
+			return
+		}
+		if n >= pol.Attempts {
+			d.finishLocked(dl, DeliveryFailed, fmt.Sprintf("%d of %d attempts failed; last: %s", n, pol.Attempts, a.Error))
+			d.mu.Unlock()
+			return
+		}
+		wait := backoff(pol, n)
+		if retryAfter > wait && !pol.IgnoreRetryAfter {
+			wait = retryAfter
+		}
+		due := d.s.now().Add(wait)
+		dl.NextAttempt = &due
+		d.j.notify()
+		d.mu.Unlock()
+		if !d.sleepUntil(ctx, due, nil) {
+			d.finish(dl, DeliveryFailed, stopReason(ctx, fmt.Sprintf("while waiting to retry after %d attempts; last: %s", n, a.Error)))
+			return
+		}
+		d.mu.Lock()
+		dl.NextAttempt = nil
+		d.mu.Unlock()
+	}
+}
+
+func stopReason(ctx context.Context, when string) string {
+	cause := context.Cause(ctx)
+	if cause == nil {
+		cause = errClosed
+	}
+	return cause.Error() + " " + when
+}
+
+// backoff is the wait after attempt n: Backoff doubled n-1 times, capped.
+func backoff(p RetryPolicy, n int) time.Duration {
+	w := p.Backoff
+	for i := 1; i < n && w < p.MaxBackoff; i++ {
+		w *= 2
+	}
+	return min(w, p.MaxBackoff)
+}
+
+func (d *dispatcher) finish(dl *delivery, state, why string) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.finishLocked(dl, state, why)
+}
+
+func (d *dispatcher) finishLocked(dl *delivery, state, why string) {
+	if dl.Done() {
+		return
+	}
+	now := d.s.now()
+	dl.State, dl.Error, dl.FinishedAt, dl.NextAttempt = state, why, &now, nil
+	close(dl.done)
+	d.j.notify()
+}
+
+// changer is a Clock that can say when it moves (FakeClock).
+type changer interface{ Changed() <-chan struct{} }
+
+// sleepUntil waits until the Server's time reaches due, which Advance and
+// the wall clock both bring closer. It returns early (true) when wake is
+// signalled and false when ctx ends.
+func (d *dispatcher) sleepUntil(ctx context.Context, due time.Time, wake <-chan struct{}) bool {
+	for {
+		ch := d.s.time.Changed()
+		var fc <-chan struct{}
+		if c, ok := d.s.cfg.clock.(changer); ok {
+			fc = c.Changed()
+		}
+		now := d.s.now()
+		if !now.Before(due) {
+			return true
+		}
+		t := time.NewTimer(due.Sub(now))
+		select {
+		case <-t.C:
+		case <-ch:
+		case <-fc:
+		case <-wake:
+			t.Stop()
+			return true
+		case <-ctx.Done():
+			t.Stop()
+			return false
+		}
+		t.Stop()
+	}
+}
+
+// attempt sends dl once and returns the attempt and any Retry-After wait.
+// It never hangs longer than the config's timeout (an in-process handler
+// must honour its request's context).
+func (d *dispatcher) attempt(dl *delivery, n int) (Attempt, time.Duration) {
+	a := Attempt{N: n, StartedAt: d.s.now()}
+	start := time.Now()
+	ctx, cancel := context.WithTimeout(context.Background(), dl.cfg.Timeout)
+	defer cancel()
+	var (
+		status int
+		header http.Header
+		body   []byte
+		err    error
+	)
+	if dl.handler != nil {
+		status, header, body, err = serveInProcess(ctx, dl)
+	} else {
+		status, header, body, err = d.post(ctx, dl)
+	}
+	a.DurationMs = float64(time.Since(start).Microseconds()) / 1000
+	a.Status = status
+	if len(body) > maxResponseExcerpt {
+		body = body[:maxResponseExcerpt]
+	}
+	a.Response = strings.ToValidUTF8(string(body), string(utf8.RuneError))
+	var retryAfter time.Duration
+	if header != nil {
+		if ra := header.Get("Retry-After"); ra != "" {
+			a.RetryAfter = ra
+			retryAfter = parseRetryAfter(ra, time.Now())
+		}
+	}
+	switch {
+	case err != nil && errors.Is(err, context.DeadlineExceeded):
+		a.Error = fmt.Sprintf("timeout: no complete answer within %v", dl.cfg.Timeout)
+	case err != nil:
+		a.Error = err.Error()
+	case status < 200 || status > 299:
+		a.Error = fmt.Sprintf("the bot answered %d %s", status, http.StatusText(status))
+	}
+	return a, retryAfter
+}
+
+func (d *dispatcher) post(ctx context.Context, dl *delivery) (int, http.Header, []byte, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, dl.URL, bytes.NewReader(dl.Body))
+	if err != nil {
+		return 0, nil, nil, fmt.Errorf("bad webhook URL: %v", err)
+	}
+	setWebhookHeaders(req.Header, dl)
+	resp, err := d.client.Do(req)
+	if err != nil {
+		if errors.Is(err, context.DeadlineExceeded) {
+			return 0, nil, nil, context.DeadlineExceeded
+		}
+		return 0, nil, nil, trimURLError(err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseRead))
+	if err != nil {
+		if errors.Is(err, context.DeadlineExceeded) {
+			return resp.StatusCode, resp.Header, body, context.DeadlineExceeded
+		}
+		return resp.StatusCode, resp.Header, body, fmt.Errorf("reading the answer after %d: %v", resp.StatusCode, err)
+	}
+	return resp.StatusCode, resp.Header, body, nil
+}
+
+// trimURLError drops the `Post "url": ` wrapping of a client error.
+func trimURLError(err error) error {
+	var ue interface {
+		Unwrap() error
+		Timeout() bool
+	}
+	if errors.As(err, &ue) {
+		if inner := ue.Unwrap(); inner != nil {
+			return inner
+		}
+	}
+	return err
+}
+
+func setWebhookHeaders(h http.Header, dl *delivery) {
+	h.Set("Content-Type", webhookContentType)
+	h.Set("User-Agent", webhookUserAgent)
+	h.Set("Accept", webhookAccept)
+	h.Set(SignatureHeader, dl.Signature)
+}
+
+// serveInProcess hands dl to the bot's handler with no socket.
+func serveInProcess(ctx context.Context, dl *delivery) (status int, header http.Header, body []byte, err error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, "http://bot.inprocess/", bytes.NewReader(dl.Body))
+	if err != nil {
+		return 0, nil, nil, err
+	}
+	req.RequestURI = "/"
+	req.RemoteAddr = "127.0.0.1:0"
+	req.ContentLength = int64(len(dl.Body))
+	setWebhookHeaders(req.Header, dl)
+	req.Header.Set("Content-Length", strconv.Itoa(len(dl.Body)))
+	w := &captureWriter{header: http.Header{}}
+	defer func() {
+		if v := recover(); v != nil {
+			status, header, body, err = 0, nil, nil, fmt.Errorf("the bot's handler panicked: %v", v)
+		}
+	}()
+	dl.handler.ServeHTTP(w, req)
+	if !w.wrote {
+		w.status = http.StatusOK
+	}
+	if ctx.Err() != nil {
+		return w.status, w.header, w.body.Bytes(), ctx.Err()
+	}
+	return w.status, w.header, w.body.Bytes(), nil
+}
+
+// captureWriter is the ResponseWriter of an in-process delivery; it keeps
+// the first maxResponseRead bytes of the answer.
+type captureWriter struct {
+	header http.Header
+	status int
+	wrote  bool
+	body   bytes.Buffer
+}
+
+func (w *captureWriter) Header() http.Header { return w.header }
+
+func (w *captureWriter) WriteHeader(code int) {
+	if !w.wrote {
+		w.status, w.wrote = code, true
+	}
+}
+
+func (w *captureWriter) Write(b []byte) (int, error) {
+	w.WriteHeader(http.StatusOK)
+	if room := maxResponseRead - w.body.Len(); room > 0 {
+		w.body.Write(b[:min(len(b), room)])
+	}
+	return len(b), nil
+}
+
+// parseRetryAfter reads delay-seconds or an HTTP date; 0 when unreadable.
+func parseRetryAfter(v string, now time.Time) time.Duration {
+	v = strings.TrimSpace(v)
+	var d time.Duration
+	if n, err := strconv.ParseInt(v, 10, 64); err == nil {
+		if n <= 0 {
+			return 0
+		}
+		d = time.Duration(min(n, int64(maxRetryAfter/time.Second))) * time.Second
+	} else if t, err := http.ParseTime(v); err == nil {
+		d = t.Sub(now)
+	}
+	return max(0, min(d, maxRetryAfter))
+}
