@@ -560,11 +560,11 @@ func (s *Server) performLocked(p *plan) (Delivery, error) {
 	if err != nil {
 		return Delivery{}, err
 	}
-	body := make([]byte, 0, len(event)+13)
-	body = append(append(append(body, `{"events":[`...), event...), `]}`...)
+	body := make([]byte, 0, len(bodyPrefix)+len(event)+2)
+	body = append(append(append(body, bodyPrefix...), event...), `]}`...)
 	dl := &delivery{cfg: p.cfg, handler: p.handler}
 	dl.BotID, dl.EventType, dl.ReplyToken = p.bot.ID, p.kind, rt.Token
-	dl.Body, dl.Event = body, body[len(`{"events":[`):len(body)-2]
+	dl.Body, dl.Event = body, eventOf(body)
 	dl.URL = p.bot.WebhookURL
 	if p.handler != nil {
 		dl.URL = "inprocess:"

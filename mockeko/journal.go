@@ -42,7 +42,7 @@ type Delivery struct {
 	DuplicateOf string     `json:"duplicateOf,omitempty"`
 	ReplayOf    string     `json:"replayOf,omitempty"`
 	Attempts    []Attempt  `json:"attempts"`
-	NextAttempt *time.Time `json:"nextAttemptAt,omitempty"` // Server time of the next retry, while waiting
+	NextAttempt *time.Time `json:"nextAttemptAt,omitempty"` // Server time of the next attempt while a retry backoff or a reorder hold waits
 	CreatedAt   time.Time  `json:"createdAt"`               // Server time
 	FinishedAt  *time.Time `json:"finishedAt,omitempty"`    // Server time
 }
@@ -77,8 +77,8 @@ type delivery struct {
 
 func (d *delivery) snapshot() Delivery {
 	out := d.Delivery
-	out.Event = slices.Clone(d.Event)
 	out.Body = slices.Clone(d.Body)
+	out.Event = eventOf(out.Body)
 	out.Faults = slices.Clone(d.Faults)
 	out.Attempts = slices.Clone(d.Attempts)
 	if d.NextAttempt != nil {
@@ -95,17 +95,29 @@ func (d *delivery) snapshot() Delivery {
 	return out
 }
 
+// bodyPrefix opens every webhook body; the event follows, then "]}".
+const bodyPrefix = `{"events":[`
+
+// eventOf returns the event inside a webhook body.
+func eventOf(body []byte) json.RawMessage {
+	if len(body) < len(bodyPrefix)+2 {
+		return nil
+	}
+	return body[len(bodyPrefix) : len(body)-2]
+}
+
 // journal is the delivery log; guarded by dispatcher.mu.
 type journal struct {
 	byID    map[string]*delivery
 	order   []*delivery
 	cap     int
+	evictAt int // evict runs when the journal grows past this
 	seq     uint64
 	changed chan struct{} // closed and replaced on every change
 }
 
 func newJournal(cap int) *journal {
-	return &journal{byID: map[string]*delivery{}, cap: cap, changed: make(chan struct{})}
+	return &journal{byID: map[string]*delivery{}, cap: cap, evictAt: cap + cap/16, changed: make(chan struct{})}
 }
 
 func (j *journal) notify() {
@@ -120,10 +132,11 @@ func (j *journal) add(d *delivery) {
 	j.notify()
 }
 
-// evict drops the oldest finished deliveries beyond the cap. It runs once
-// the cap is exceeded by a sixteenth, so its cost is amortized.
+// evict drops the oldest finished deliveries beyond the cap. It runs when
+// the journal has grown by a sixteenth of the cap since the last run, so
+// its cost is amortized even while many deliveries are pending.
 func (j *journal) evict() {
-	if len(j.order) <= j.cap+j.cap/16 {
+	if len(j.order) <= j.evictAt {
 		return
 	}
 	over := len(j.order) - j.cap
@@ -138,6 +151,7 @@ func (j *journal) evict() {
 	}
 	clear(j.order[len(kept):])
 	j.order = kept
+	j.evictAt = max(j.cap, len(j.order)) + j.cap/16
 }
 
 // Deliveries returns the webhook journal, oldest first.
@@ -244,7 +258,7 @@ func (s *Server) Replay(id string) (Delivery, error) {
 	dl.BotID, dl.EventType, dl.UID, dl.GID, dl.TID = orig.BotID, orig.EventType, orig.UID, orig.GID, orig.TID
 	dl.MessageID, dl.ReplyToken, dl.ReplayOf = orig.MessageID, orig.ReplyToken, orig.ID
 	dl.Body = orig.Body
-	dl.Event = dl.Body[len(`{"events":[`) : len(dl.Body)-2]
+	dl.Event = eventOf(dl.Body)
 	dl.URL = bot.WebhookURL
 	if h != nil {
 		dl.URL = "inprocess:"

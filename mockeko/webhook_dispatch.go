@@ -296,6 +296,9 @@ func (d *dispatcher) runQueue(ctx context.Context, key [2]string, q *chatQueue) 
 		q.items = q.items[1:]
 		if it.reorder && q.held == nil && ctx.Err() == nil {
 			q.held, q.heldUntil = it, d.s.now().Add(DefaultReorderWindow)
+			until := q.heldUntil
+			it.NextAttempt = &until // shows the hold in the journal
+			d.j.notify()
 			d.mu.Unlock()
 			continue
 		}
@@ -314,6 +317,11 @@ func (d *dispatcher) deliver(ctx context.Context, dl *delivery) {
 	if dl.delay > 0 && !d.sleepUntil(ctx, dl.CreatedAt.Add(dl.delay), nil) {
 		d.finish(dl, DeliveryFailed, stopReason(ctx, "before its first attempt"))
 		return
+	}
+	if dl.reorder {
+		d.mu.Lock()
+		dl.NextAttempt = nil // the hold is over
+		d.mu.Unlock()
 	}
 	if dl.drop {
 		d.finish(dl, DeliveryDropped, "dropped by the drop fault: the bot was never called")

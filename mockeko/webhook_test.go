@@ -907,7 +907,10 @@ func TestWebhookFaults(t *testing.T) {
 	t.Run("reorder alone waits out its window", func(t *testing.T) {
 		srv, rcv := setup(t, mockeko.WebhookFaults{Reorder: 1})
 		a, _ := srv.Trigger(mockeko.Event{Type: "join", UID: aliceID})
-		waitDelivery(t, srv, func(x mockeko.Delivery) bool { return x.ID == a.ID })
+		held := waitDelivery(t, srv, func(x mockeko.Delivery) bool { return x.ID == a.ID && x.NextAttempt != nil })
+		if got := held.NextAttempt.Sub(held.CreatedAt); got < mockeko.DefaultReorderWindow || got > mockeko.DefaultReorderWindow+time.Second {
+			t.Errorf("held for %v, want about %v", got, mockeko.DefaultReorderWindow)
+		}
 		srv.Advance(mockeko.DefaultReorderWindow)
 		if d, err := srv.WaitDone(ctx, a.ID); err != nil || d.State != "delivered" || len(rcv.all()) != 1 {
 			t.Errorf("%v %+v", err, d)
@@ -1064,17 +1067,17 @@ func TestJournalUnderConcurrency(t *testing.T) {
 
 func waitAll(t *testing.T, srv *mockeko.Server, n int) []mockeko.Delivery {
 	t.Helper()
-	var all []mockeko.Delivery
-	waitDelivery(t, srv, func(mockeko.Delivery) bool {
-		all = srv.Deliveries()
-		done := 0
-		for _, d := range all {
-			if d.Done() {
-				done++
-			}
+	all := srv.Deliveries()
+	if len(all) != n {
+		t.Fatalf("journal holds %d deliveries, want %d", len(all), n)
+	}
+	for i, d := range all {
+		x, err := srv.WaitDone(testCtx(t), d.ID)
+		if err != nil {
+			t.Fatalf("waiting for %s: %v (%+v)", d.ID, err, x)
 		}
-		return done == n
-	})
+		all[i] = x
+	}
 	return all
 }
 

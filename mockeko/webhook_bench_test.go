@@ -1,0 +1,199 @@
+package mockeko_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/mockeko/mockeko/mockeko"
+)
+
+// benchBot is a local receiver that verifies every signature and notes
+// when each message event arrived.
+type benchBot struct {
+	secret []byte
+	mu     sync.Mutex
+	at     map[string]time.Time // message id -> arrival
+	bad    int
+}
+
+func (b *benchBot) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	now := time.Now()
+	body, _ := io.ReadAll(r.Body)
+	mac := hmac.New(sha256.New, b.secret)
+	mac.Write(body)
+	ok := base64.StdEncoding.EncodeToString(mac.Sum(nil)) == r.Header.Get("X-Eko-Signature")
+	id := ""
+	if i := bytes.Index(body, []byte(`"message":{"id":"`)); i >= 0 {
+		id = string(body[i+17 : i+17+24])
+	}
+	b.mu.Lock()
+	if !ok {
+		b.bad++
+	}
+	b.at[id] = now
+	b.mu.Unlock()
+	w.WriteHeader(http.StatusOK)
+}
+
+func benchServer(b *testing.B, users int) (*mockeko.Server, *benchBot, []string) {
+	b.Helper()
+	const secret = "bench-secret"
+	bot := &benchBot{secret: []byte(secret), at: map[string]time.Time{}}
+	hs := httptest.NewServer(bot)
+	b.Cleanup(hs.Close)
+	opts := []mockeko.Option{mockeko.WithoutFixtures(), mockeko.WithMessageCap(1 << 20), mockeko.WithDeliveryCap(1 << 20),
+		mockeko.WithBot(mockeko.Bot{ClientSecret: secret, WebhookURL: hs.URL})}
+	for i := range users {
+		opts = append(opts, mockeko.WithUser(mockeko.User{Username: fmt.Sprintf("user%03d", i)}))
+	}
+	srv, err := mockeko.New(opts...)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(srv.Close)
+	var ids []string
+	for _, u := range srv.Users() {
+		ids = append(ids, u.ID)
+	}
+	return srv, bot, ids
+}
+
+// report waits for every delivery and reports rate and trigger→receive latency.
+func report(b *testing.B, srv *mockeko.Server, bot *benchBot, sent map[string]time.Time, ids []string, start time.Time) {
+	b.Helper()
+	ctx := context.Background()
+	var attempt time.Duration
+	for _, id := range ids {
+		d, err := srv.WaitDone(ctx, id)
+		if err != nil || d.State != mockeko.DeliveryDelivered {
+			b.Fatalf("%s: %v %s %s", id, err, d.State, d.Error)
+		}
+		attempt += time.Duration(d.Attempts[0].DurationMs * float64(time.Millisecond))
+	}
+	elapsed := time.Since(start)
+	b.StopTimer()
+	bot.mu.Lock()
+	defer bot.mu.Unlock()
+	if bot.bad > 0 {
+		b.Fatalf("%d bad signatures", bot.bad)
+	}
+	lat := make([]time.Duration, 0, len(sent))
+	for mid, t := range sent {
+		lat = append(lat, bot.at[mid].Sub(t))
+	}
+	slices.Sort(lat)
+	pct := func(p float64) float64 { return float64(lat[int(float64(len(lat)-1)*p)].Microseconds()) / 1000 }
+	b.ReportMetric(float64(len(ids))/elapsed.Seconds(), "deliveries/s")
+	b.ReportMetric(pct(0.5), "p50-ms")
+	b.ReportMetric(pct(0.99), "p99-ms")
+	b.ReportMetric(float64(attempt.Microseconds())/1000/float64(len(ids)), "attempt-ms")
+}
+
+// BenchmarkWebhookThroughput triggers b.N text messages from 64 users as
+// fast as possible and waits until the local bot has them all: signed
+// deliveries per second, latency including queueing.
+func BenchmarkWebhookThroughput(b *testing.B) {
+	srv, bot, users := benchServer(b, 64)
+	sent := make(map[string]time.Time, b.N)
+	ids := make([]string, 0, b.N)
+	b.ReportAllocs()
+	b.ResetTimer()
+	start := time.Now()
+	for i := range b.N {
+		t := time.Now()
+		d, err := srv.Trigger(mockeko.Event{Type: "message", UID: users[i%len(users)], Message: &mockeko.EventMessage{Text: "ping"}})
+		if err != nil {
+			b.Fatal(err)
+		}
+		sent[d.MessageID] = t
+		ids = append(ids, d.ID)
+	}
+	report(b, srv, bot, sent, ids, start)
+}
+
+// BenchmarkWebhookPaced5000 triggers at 5,000 events/s (64 users) and
+// reports trigger→bot-receives latency at that rate.
+func BenchmarkWebhookPaced5000(b *testing.B) {
+	const rate = 5000
+	srv, bot, users := benchServer(b, 64)
+	sent := make(map[string]time.Time, b.N)
+	ids := make([]string, 0, b.N)
+	b.ReportAllocs()
+	b.ResetTimer()
+	start := time.Now()
+	for i := range b.N {
+		if wait := time.Until(start.Add(time.Duration(i) * time.Second / rate)); wait > 0 {
+			time.Sleep(wait) // pacing the load generator, not waiting for a result
+		}
+		t := time.Now()
+		d, err := srv.Trigger(mockeko.Event{Type: "message", UID: users[i%len(users)], Message: &mockeko.EventMessage{Text: "ping"}})
+		if err != nil {
+			b.Fatal(err)
+		}
+		sent[d.MessageID] = t
+		ids = append(ids, d.ID)
+	}
+	report(b, srv, bot, sent, ids, start)
+}
+
+// BenchmarkWebhookLatency is one user's message at a time: trigger, then
+// wait until the bot answered. ns/op is the round trip.
+func BenchmarkWebhookLatency(b *testing.B) {
+	srv, bot, users := benchServer(b, 1)
+	ctx := context.Background()
+	sent := make(map[string]time.Time, b.N)
+	ids := make([]string, 0, b.N)
+	b.ReportAllocs()
+	b.ResetTimer()
+	start := time.Now()
+	for range b.N {
+		t := time.Now()
+		d, err := srv.SendText(ctx, users[0], "ping", nil)
+		if err != nil || d.State != mockeko.DeliveryDelivered {
+			b.Fatal(err, d.State)
+		}
+		sent[d.MessageID] = t
+		ids = append(ids, d.ID)
+	}
+	report(b, srv, bot, sent, ids, start)
+}
+
+// BenchmarkWebhookInProcess is the throughput of in-process delivery
+// (WithWebhookHandler): the dispatcher's own cost, no sockets.
+func BenchmarkWebhookInProcess(b *testing.B) {
+	bot := &benchBot{secret: []byte("bench-secret"), at: map[string]time.Time{}}
+	opts := []mockeko.Option{mockeko.WithoutFixtures(), mockeko.WithMessageCap(1 << 20), mockeko.WithDeliveryCap(1 << 20),
+		mockeko.WithBot(mockeko.Bot{ClientSecret: "bench-secret"}), mockeko.WithWebhookHandler("", bot)}
+	for i := range 64 {
+		opts = append(opts, mockeko.WithUser(mockeko.User{Username: fmt.Sprintf("user%03d", i)}))
+	}
+	srv := mockeko.NewServer(opts...)
+	b.Cleanup(srv.Close)
+	users := srv.Users()
+	sent := make(map[string]time.Time, b.N)
+	ids := make([]string, 0, b.N)
+	b.ReportAllocs()
+	b.ResetTimer()
+	start := time.Now()
+	for i := range b.N {
+		t := time.Now()
+		d, err := srv.Trigger(mockeko.Event{Type: "message", UID: users[i%len(users)].ID, Message: &mockeko.EventMessage{Text: "ping"}})
+		if err != nil {
+			b.Fatal(err)
+		}
+		sent[d.MessageID] = t
+		ids = append(ids, d.ID)
+	}
+	report(b, srv, bot, sent, ids, start)
+}
