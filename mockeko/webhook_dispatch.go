@@ -72,16 +72,16 @@ func newDispatcher(s *Server) *dispatcher {
 	} else {
 		d.rng = rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64()))
 	}
-	d.start()
+	d.start(s.defaultBotID())
 	return d
 }
 
-// start begins a generation: the configs from the options, an empty
-// journal, no queues. Caller holds d.mu or owns d exclusively.
-func (d *dispatcher) start() {
+// start begins a generation: the configs from the options (def is the
+// default bot's id), an empty journal, no queues. Caller holds d.mu or
+// owns d exclusively.
+func (d *dispatcher) start(def string) {
 	d.configs = map[string]WebhookConfig{}
 	d.handlers = map[string]http.Handler{}
-	def := d.s.defaultBotID()
 	for id, c := range d.opts.configs {
 		if id == "" {
 			id = def
@@ -112,6 +112,7 @@ func (s *Server) defaultBotID() string {
 // deliveries fail ("the server was reset") outside the new journal, and
 // in-flight attempts finish on their own.
 func (d *dispatcher) reset() {
+	def := d.s.defaultBotID() // before d.mu: Server.mu comes first
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if d.closed {
@@ -119,7 +120,7 @@ func (d *dispatcher) reset() {
 	}
 	d.cancel(errReset)
 	old := d.j
-	d.start()
+	d.start(def)
 	old.notify()
 	d.j.notify()
 }
