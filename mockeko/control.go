@@ -81,16 +81,29 @@ func (s *Server) ctlBots(*http.Request) (int, any, error) {
 	return http.StatusOK, map[string][]Bot{"bots": s.Bots()}, nil
 }
 
+// ctlPutBot adds a bot, or updates the one with the id: fields left out
+// keep their values, so {"id":…,"webhookUrl":…} points a bot at its
+// endpoint without changing its credentials.
 func (s *Server) ctlPutBot(r *http.Request) (int, any, error) {
-	var b Bot
-	if err := s.readControl(r, &b); err != nil {
+	var raw json.RawMessage
+	if err := s.readControl(r, &raw); err != nil {
 		return 0, nil, err
 	}
+	var probe struct {
+		ID string `json:"id"`
+	}
+	_ = json.Unmarshal(raw, &probe)
+	var b Bot
 	status := http.StatusCreated
-	if b.ID != "" {
-		if _, ok := s.botByID(b.ID); ok {
-			status = http.StatusOK
+	if probe.ID != "" {
+		if old, ok := s.botByID(probe.ID); ok {
+			b, status = old, http.StatusOK
 		}
+	}
+	dec := json.NewDecoder(bytesReader(raw))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&b); err != nil {
+		return 0, nil, decodeJSONStrict(err)
 	}
 	nb, err := s.AddBot(b)
 	if err != nil {

@@ -1115,3 +1115,27 @@ func TestSignAndVerify(t *testing.T) {
 		}
 	}
 }
+
+// What a bot in another language needs: point the bot at its endpoint
+// without touching its credentials, then trigger.
+func TestControlPlanePointsABotAtItsEndpoint(t *testing.T) {
+	srv := newTestServer(t)
+	rcv := newReceiver(t, botSecret)
+	hs := httptest.NewServer(rcv)
+	t.Cleanup(hs.Close)
+	code, out := controlCall(t, srv, "POST", "/_mockeko/bots", `{"id":"`+botID+`","webhookUrl":"`+hs.URL+`/webhook"}`)
+	if code != 200 {
+		t.Fatalf("POST /_mockeko/bots: %d %v", code, out)
+	}
+	b := out["bot"].(map[string]any)
+	if b["clientSecret"] != botSecret || b["clientId"] != botClient || b["name"] != "Acme Helper" || b["webhookUrl"] != hs.URL+"/webhook" {
+		t.Errorf("bot after update = %v; want only webhookUrl changed", b)
+	}
+	if code, out := controlCall(t, srv, "POST", "/_mockeko/bots", `{"id":"`+botID+`","color":"red"}`); code != 400 {
+		t.Errorf("unknown field: %d %v", code, out)
+	}
+	code, out = controlCall(t, srv, "POST", "/_mockeko/events?wait=true", `{"type":"message","uid":"alice@acme.example","message":{"type":"text","text":"hi"}}`)
+	if code != 200 || out["delivery"].(map[string]any)["state"] != "delivered" || len(rcv.all()) != 1 || !rcv.all()[0].sigValid {
+		t.Errorf("trigger: %d %v", code, out)
+	}
+}
