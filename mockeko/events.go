@@ -410,6 +410,9 @@ func (s *Server) planLocked(ev *Event) (*plan, error) {
 		if !g.HasMember(p.user.ID) {
 			return nil, forbidden("user %s is not a member of the chat of message %s", p.user.ID, tapped.ID)
 		}
+		if !g.HasMember(p.bot.ID) {
+			return nil, forbidden("bot %s is no longer a member of the chat of message %s", p.bot.ID, tapped.ID)
+		}
 		p.group, p.tid = g, tapped.TID
 	case ev.Type == EventTypeWorkflow:
 	case ev.GID != "":

@@ -73,6 +73,7 @@ type delivery struct {
 	delay    time.Duration
 	done     chan struct{} // closed at the terminal state
 	queueKey [2]string
+	ver      uint64 // bumped on every change, so waiters re-check only what changed
 }
 
 func (d *delivery) snapshot() Delivery {
@@ -132,6 +133,12 @@ func (j *journal) add(d *delivery) {
 	j.notify()
 }
 
+// touch records a change to d and wakes waiters.
+func (j *journal) touch(d *delivery) {
+	d.ver++
+	j.notify()
+}
+
 // evict drops the oldest finished deliveries beyond the cap. It runs when
 // the journal has grown by a sixteenth of the cap since the last run, so
 // its cost is amortized even while many deliveries are pending.
@@ -180,19 +187,24 @@ func (s *Server) Delivery(id string) (Delivery, bool) {
 
 // WaitDelivery waits until a delivery in the journal satisfies match and
 // returns it, or returns ctx's error. match sees copies, oldest first, and
-// is called again after every change to the journal; to wait for a
-// finished delivery, test Done or State in it:
+// sees a delivery again each time it changes, so it must depend only on
+// the delivery; to wait for a finished delivery, test Done or State in it:
 //
 //	d, err := srv.WaitDelivery(ctx, func(d mockeko.Delivery) bool {
 //		return d.EventType == "message" && d.Done()
 //	})
 func (s *Server) WaitDelivery(ctx context.Context, match func(Delivery) bool) (Delivery, error) {
 	d := s.wh
+	seen := map[*delivery]uint64{} // what match already rejected, by version
 	for {
 		d.mu.Lock()
 		ch := d.j.changed
-		snaps := make([]Delivery, 0, len(d.j.order))
+		var snaps []Delivery
 		for _, x := range d.j.order {
+			if v, ok := seen[x]; ok && v == x.ver+1 {
+				continue
+			}
+			seen[x] = x.ver + 1
 			snaps = append(snaps, x.snapshot())
 		}
 		d.mu.Unlock()

@@ -222,7 +222,8 @@ func WithWebhookConfig(botID string, cfg WebhookConfig) Option {
 // socket, instead of POSTing them to its WebhookURL: the Go-test
 // counterpart of a bot's HTTP endpoint. h gets the same request a bot's
 // server would (method, headers, signed body); its context carries the
-// attempt's timeout. botID "" means the default bot.
+// attempt's timeout, and a handler that ignores it holds up Close. botID
+// "" means the default bot.
 func WithWebhookHandler(botID string, h http.Handler) Option {
 	return func(c *config) error {
 		if h == nil {

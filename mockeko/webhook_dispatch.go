@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"math/rand/v2"
 	"net"
 	"net/http"
@@ -38,6 +39,7 @@ type dispatcher struct {
 	ctx      context.Context // this generation's; cancelled by Reset and Close
 	cancel   context.CancelCauseFunc
 	closed   bool
+	lost     int            // deliveries failed by Close
 	wg       sync.WaitGroup // every worker goroutine, of every generation
 }
 
@@ -137,6 +139,12 @@ func (d *dispatcher) close() {
 	d.cancel(errClosed)
 	d.mu.Unlock()
 	d.wg.Wait()
+	d.mu.Lock()
+	lost := d.lost
+	d.mu.Unlock()
+	if lost > 0 {
+		d.s.log.Warn("mockeko: webhook deliveries failed because the server closed before they were delivered", "count", lost)
+	}
 	if t, ok := d.client.Transport.(*http.Transport); ok {
 		t.CloseIdleConnections()
 	}
@@ -299,7 +307,7 @@ func (d *dispatcher) runQueue(ctx context.Context, key [2]string, q *chatQueue) 
 			q.held, q.heldUntil = it, d.s.now().Add(DefaultReorderWindow)
 			until := q.heldUntil
 			it.NextAttempt = &until // shows the hold in the journal
-			d.j.notify()
+			d.j.touch(it)
 			d.mu.Unlock()
 			continue
 		}
@@ -322,6 +330,7 @@ func (d *dispatcher) deliver(ctx context.Context, dl *delivery) {
 	if dl.reorder {
 		d.mu.Lock()
 		dl.NextAttempt = nil // the hold is over
+		d.j.touch(dl)
 		d.mu.Unlock()
 	}
 	if dl.drop {
@@ -353,7 +362,7 @@ func (d *dispatcher) deliver(ctx context.Context, dl *delivery) {
 		}
 		due := d.s.now().Add(wait)
 		dl.NextAttempt = &due
-		d.j.notify()
+		d.j.touch(dl)
 		d.mu.Unlock()
 		if !d.sleepUntil(ctx, due, nil) {
 			d.finish(dl, DeliveryFailed, stopReason(ctx, fmt.Sprintf("while waiting to retry after %d attempts; last: %s", n, a.Error)))
@@ -361,6 +370,7 @@ func (d *dispatcher) deliver(ctx context.Context, dl *delivery) {
 		}
 		d.mu.Lock()
 		dl.NextAttempt = nil
+		d.j.touch(dl)
 		d.mu.Unlock()
 	}
 }
@@ -395,7 +405,20 @@ func (d *dispatcher) finishLocked(dl *delivery, state, why string) {
 	now := d.s.now()
 	dl.State, dl.Error, dl.FinishedAt, dl.NextAttempt = state, why, &now, nil
 	close(dl.done)
-	d.j.notify()
+	d.j.touch(dl)
+	if state == DeliveryFailed && strings.HasPrefix(why, errClosed.Error()) {
+		d.lost++
+	}
+	lv := slog.LevelInfo
+	if state != DeliveryDelivered {
+		lv = slog.LevelWarn
+	}
+	status := 0
+	if n := len(dl.Attempts); n > 0 {
+		status = dl.Attempts[n-1].Status
+	}
+	d.s.log.Log(context.Background(), lv, "webhook", "delivery", dl.ID, "bot", dl.BotID, "event", dl.EventType,
+		"state", state, "attempts", len(dl.Attempts), "status", status, "error", why)
 }
 
 // changer is a Clock that can say when it moves (FakeClock).

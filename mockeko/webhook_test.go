@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -1137,5 +1138,39 @@ func TestControlPlanePointsABotAtItsEndpoint(t *testing.T) {
 	code, out = controlCall(t, srv, "POST", "/_mockeko/events?wait=true", `{"type":"message","uid":"alice@acme.example","message":{"type":"text","text":"hi"}}`)
 	if code != 200 || out["delivery"].(map[string]any)["state"] != "delivered" || len(rcv.all()) != 1 || !rcv.all()[0].sigValid {
 		t.Errorf("trigger: %d %v", code, out)
+	}
+}
+
+// Close reports deliveries it failed, and logs every outcome without tokens or secrets.
+func TestDeliveryLog(t *testing.T) {
+	var buf syncBuffer
+	srv, err := mockeko.New(mockeko.WithLogger(slog.New(slog.NewTextHandler(&buf, nil))),
+		mockeko.WithWebhookConfig("", mockeko.WebhookConfig{Retry: mockeko.RetryPolicy{Attempts: 2, Backoff: time.Hour}}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv.SetWebhookHandler(botID, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if body, _ := io.ReadAll(r.Body); bytes.Contains(body, []byte("fail me")) {
+			w.WriteHeader(500)
+		}
+	}))
+	ctx := testCtx(t)
+	failing, _ := srv.Trigger(mockeko.Event{Type: "message", UID: aliceID, GID: teamID, Message: &mockeko.EventMessage{Text: "fail me"}})
+	waitDelivery(t, srv, func(x mockeko.Delivery) bool { return x.ID == failing.ID && x.NextAttempt != nil })
+	d, err := srv.SendText(ctx, bobID, "hi", nil)
+	if err != nil || d.State != "delivered" {
+		t.Fatalf("%v %+v", err, d)
+	}
+	srv.Close()
+	out := buf.String()
+	for _, want := range []string{"state=delivered", "state=failed", "webhook deliveries failed because the server closed", "count=1"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("log lacks %q:\n%s", want, out)
+		}
+	}
+	for _, secret := range []string{botSecret, d.ReplyToken} {
+		if secret != "" && strings.Contains(out, secret) {
+			t.Errorf("log leaks %q", secret)
+		}
 	}
 }
