@@ -30,7 +30,7 @@ func (s *Server) controlRoutes(r *mux.Router) {
 	r.Methods(http.MethodGet).Path("/faults").Name("listFaults").HandlerFunc(s.ctl(s.ctlFaults))
 	r.Methods(http.MethodPost).Path("/faults").Name("injectFault").HandlerFunc(s.ctl(s.ctlInjectFault))
 	r.Methods(http.MethodDelete).Path("/faults").Name("clearFaults").HandlerFunc(s.ctl(s.ctlClearFaults))
-	r.Methods(http.MethodPost).Path("/events").Name("triggerEvent").HandlerFunc(s.ctl(s.ctlTrigger))
+	r.Methods(http.MethodPost).Path("/events").Name("simulateEvent").HandlerFunc(s.ctl(s.ctlTrigger))
 	r.Methods(http.MethodGet).Path("/deliveries").Name("listDeliveries").HandlerFunc(s.ctl(s.ctlDeliveries))
 	r.Methods(http.MethodGet).Path("/deliveries/{id}").Name("getDelivery").HandlerFunc(s.ctl(s.ctlDelivery))
 	r.Methods(http.MethodPost).Path("/deliveries/{id}/replay").Name("replayDelivery").HandlerFunc(s.ctl(s.ctlReplay))

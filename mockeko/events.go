@@ -70,10 +70,11 @@ type EventPostback struct {
 	Text string `json:"text,omitempty"`
 }
 
-// EventWorkflow is the workflow object of a workflow event (eko-api.md §4.3).
+// EventWorkflow is the workflow object of a workflow event (eko-api.md
+// §4.3): {type, _id, title, recipients}, with a timestamp beside it.
 type EventWorkflow struct {
 	Type       string   `json:"type"`
-	ID         string   `json:"id,omitempty"` // sent as _id; generated when empty
+	ID         string   `json:"id,omitempty"` // an ObjectId, sent as _id; generated when empty
 	Title      string   `json:"title"`
 	Recipients []string `json:"recipients"` // user ids or usernames
 }
@@ -252,6 +253,9 @@ func (ev *Event) check() error {
 		}
 		if w.Type == "" {
 			return badRequest("%q is required", "workflow.type")
+		}
+		if w.ID != "" && !isObjectID(w.ID) {
+			return badRequest("workflow.id must be a 24-hex ObjectId, got %q", w.ID)
 		}
 		if len(w.Recipients) == 0 {
 			return badRequest("%q must name at least one user", "workflow.recipients")
@@ -648,8 +652,7 @@ type (
 		Meta       whMeta        `json:"meta"`
 	}
 	whWorkflow struct {
-		Type     string    `json:"type"`
-		Source   *whSource `json:"source,omitempty"`
+		Type     string `json:"type"`
 		Workflow struct {
 			Type       string   `json:"type"`
 			ID         string   `json:"_id"`
@@ -657,7 +660,6 @@ type (
 			Recipients []string `json:"recipients"`
 		} `json:"workflow"`
 		Timestamp string `json:"timestamp"`
-		Meta      whMeta `json:"meta"`
 	}
 )
 
@@ -709,10 +711,7 @@ func (s *Server) eventJSON(p *plan, stored *Message, replyToken string, now time
 			Postback: EventPostback{Data: p.postback, Text: p.text}, Timestamp: ts, SessionID: session, Meta: meta})
 	case EventTypeWorkflow:
 		var e whWorkflow
-		e.Type, e.Timestamp, e.Meta = EventTypeWorkflow, ts, meta
-		if p.user != nil {
-			e.Source = &src
-		}
+		e.Type, e.Timestamp = EventTypeWorkflow, ts
 		w := p.ev.Workflow
 		e.Workflow.Type, e.Workflow.ID, e.Workflow.Title, e.Workflow.Recipients = w.Type, w.ID, w.Title, p.recips
 		if e.Workflow.ID == "" {
@@ -721,4 +720,16 @@ func (s *Server) eventJSON(p *plan, stored *Message, replyToken string, now time
 		return json.Marshal(e)
 	}
 	return nil, fmt.Errorf("mockeko: no payload for event type %q", p.kind)
+}
+
+func isObjectID(s string) bool {
+	if len(s) != 24 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
+			return false
+		}
+	}
+	return true
 }

@@ -297,15 +297,15 @@ func TestEventPayloads(t *testing.T) {
 	}, {
 		name: "workflow",
 		trigger: func() (mockeko.Delivery, error) {
-			d, err := srv.Trigger(mockeko.Event{Type: "workflow", Workflow: &mockeko.EventWorkflow{Type: "approval", ID: "wf1", Title: "Leave request", Recipients: []string{"bob@acme.example", aliceID}}})
+			d, err := srv.Trigger(mockeko.Event{Type: "workflow", Workflow: &mockeko.EventWorkflow{Type: "approval", ID: "5cb6f9e1c3a4b2001f0e4d22", Title: "Leave request", Recipients: []string{"bob@acme.example", aliceID}}})
 			if err != nil {
 				return d, err
 			}
 			return srv.WaitDone(ctx, d.ID)
 		},
 		want: func(d mockeko.Delivery, tok string) map[string]any {
-			return map[string]any{"type": "workflow", "workflow": map[string]any{"type": "approval", "_id": "wf1", "title": "Leave request", "recipients": []any{bobID, aliceID}},
-				"timestamp": "2026-03-04T05:06:07.866Z", "meta": meta}
+			return map[string]any{"type": "workflow", "workflow": map[string]any{"type": "approval", "_id": "5cb6f9e1c3a4b2001f0e4d22", "title": "Leave request", "recipients": []any{bobID, aliceID}},
+				"timestamp": "2026-03-04T05:06:07.866Z"}
 		},
 	}}
 	for _, tt := range tests {
