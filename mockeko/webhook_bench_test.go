@@ -12,6 +12,7 @@ import (
 	"net/http/httptest"
 	"slices"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -69,8 +70,20 @@ func benchServer(b *testing.B, users int) (*mockeko.Server, *benchBot, []string)
 	return srv, bot, ids
 }
 
-// report waits for every delivery and reports rate and trigger→receive latency.
-func report(b *testing.B, srv *mockeko.Server, bot *benchBot, sent map[string]time.Time, ids []string, start time.Time) {
+// cpuTime is the process's user+system CPU time so far.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// report waits for every delivery and reports rate, trigger→receive
+// latency, and CPU per delivery (mockeko and the receiver together, which
+// share the process): on an idle machine, 2 cores / cpu-us gives the
+// ceiling on deliveries/s whatever else is running.
+func report(b *testing.B, srv *mockeko.Server, bot *benchBot, sent map[string]time.Time, ids []string, start time.Time, cpu0 time.Duration) {
 	b.Helper()
 	ctx := context.Background()
 	var attempt time.Duration
@@ -82,6 +95,7 @@ func report(b *testing.B, srv *mockeko.Server, bot *benchBot, sent map[string]ti
 		attempt += time.Duration(d.Attempts[0].DurationMs * float64(time.Millisecond))
 	}
 	elapsed := time.Since(start)
+	cpu := cpuTime() - cpu0
 	b.StopTimer()
 	bot.mu.Lock()
 	defer bot.mu.Unlock()
@@ -98,6 +112,7 @@ func report(b *testing.B, srv *mockeko.Server, bot *benchBot, sent map[string]ti
 	b.ReportMetric(pct(0.5), "p50-ms")
 	b.ReportMetric(pct(0.99), "p99-ms")
 	b.ReportMetric(float64(attempt.Microseconds())/1000/float64(len(ids)), "attempt-ms")
+	b.ReportMetric(float64(cpu.Microseconds())/float64(len(ids)), "cpu-us/delivery")
 }
 
 // BenchmarkWebhookThroughput triggers b.N text messages from 64 users as
@@ -109,7 +124,7 @@ func BenchmarkWebhookThroughput(b *testing.B) {
 	ids := make([]string, 0, b.N)
 	b.ReportAllocs()
 	b.ResetTimer()
-	start := time.Now()
+	start, cpu0 := time.Now(), cpuTime()
 	for i := range b.N {
 		t := time.Now()
 		d, err := srv.Trigger(mockeko.Event{Type: "message", UID: users[i%len(users)], Message: &mockeko.EventMessage{Text: "ping"}})
@@ -119,7 +134,7 @@ func BenchmarkWebhookThroughput(b *testing.B) {
 		sent[d.MessageID] = t
 		ids = append(ids, d.ID)
 	}
-	report(b, srv, bot, sent, ids, start)
+	report(b, srv, bot, sent, ids, start, cpu0)
 }
 
 // BenchmarkWebhookPaced5000 triggers at 5,000 events/s (64 users) and
@@ -131,7 +146,7 @@ func BenchmarkWebhookPaced5000(b *testing.B) {
 	ids := make([]string, 0, b.N)
 	b.ReportAllocs()
 	b.ResetTimer()
-	start := time.Now()
+	start, cpu0 := time.Now(), cpuTime()
 	for i := range b.N {
 		if wait := time.Until(start.Add(time.Duration(i) * time.Second / rate)); wait > 0 {
 			time.Sleep(wait) // pacing the load generator, not waiting for a result
@@ -144,7 +159,7 @@ func BenchmarkWebhookPaced5000(b *testing.B) {
 		sent[d.MessageID] = t
 		ids = append(ids, d.ID)
 	}
-	report(b, srv, bot, sent, ids, start)
+	report(b, srv, bot, sent, ids, start, cpu0)
 }
 
 // BenchmarkWebhookLatency is one user's message at a time: trigger, then
@@ -156,7 +171,7 @@ func BenchmarkWebhookLatency(b *testing.B) {
 	ids := make([]string, 0, b.N)
 	b.ReportAllocs()
 	b.ResetTimer()
-	start := time.Now()
+	start, cpu0 := time.Now(), cpuTime()
 	for range b.N {
 		t := time.Now()
 		d, err := srv.SendText(ctx, users[0], "ping", nil)
@@ -166,7 +181,7 @@ func BenchmarkWebhookLatency(b *testing.B) {
 		sent[d.MessageID] = t
 		ids = append(ids, d.ID)
 	}
-	report(b, srv, bot, sent, ids, start)
+	report(b, srv, bot, sent, ids, start, cpu0)
 }
 
 // BenchmarkWebhookInProcess is the throughput of in-process delivery
@@ -185,7 +200,7 @@ func BenchmarkWebhookInProcess(b *testing.B) {
 	ids := make([]string, 0, b.N)
 	b.ReportAllocs()
 	b.ResetTimer()
-	start := time.Now()
+	start, cpu0 := time.Now(), cpuTime()
 	for i := range b.N {
 		t := time.Now()
 		d, err := srv.Trigger(mockeko.Event{Type: "message", UID: users[i%len(users)].ID, Message: &mockeko.EventMessage{Text: "ping"}})
@@ -195,5 +210,5 @@ func BenchmarkWebhookInProcess(b *testing.B) {
 		sent[d.MessageID] = t
 		ids = append(ids, d.ID)
 	}
-	report(b, srv, bot, sent, ids, start)
+	report(b, srv, bot, sent, ids, start, cpu0)
 }
