@@ -81,7 +81,9 @@ func New(opts ...Option) (*Server, error) {
 	s.st = st
 	s.router = s.routes()
 	s.handler = s.middleware(s.router)
-	s.wh = newDispatcher(s)
+	if s.wh, err = newDispatcher(s); err != nil {
+		return nil, err
+	}
 
 	ln := s.cfg.listener
 	if ln == nil {

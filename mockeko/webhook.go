@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"time"
 )
 
@@ -199,6 +200,7 @@ func (c *WebhookConfig) UnmarshalJSON(b []byte) error {
 type webhookOptions struct {
 	configs  map[string]WebhookConfig
 	handlers map[string]http.Handler
+	urls     map[string]string
 	cap      int
 }
 
@@ -233,6 +235,23 @@ func WithWebhookHandler(botID string, h http.Handler) Option {
 			c.webhooks.handlers = map[string]http.Handler{}
 		}
 		c.webhooks.handlers[botID] = h
+		return nil
+	}
+}
+
+// WithWebhookURL sets the bot's webhook URL, overriding the fixtures
+// (Reset keeps it). botID "" means the default bot. The URL must be http
+// or https.
+func WithWebhookURL(botID, rawURL string) Option {
+	return func(c *config) error {
+		u, err := url.Parse(rawURL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return fmt.Errorf("mockeko: WithWebhookURL: %q is not an http(s) URL", rawURL)
+		}
+		if c.webhooks.urls == nil {
+			c.webhooks.urls = map[string]string{}
+		}
+		c.webhooks.urls[botID] = rawURL
 		return nil
 	}
 }

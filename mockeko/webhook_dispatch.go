@@ -51,7 +51,7 @@ type chatQueue struct {
 	wake      chan struct{} // signalled on every enqueue
 }
 
-func newDispatcher(s *Server) *dispatcher {
+func newDispatcher(s *Server) (*dispatcher, error) {
 	d := &dispatcher{s: s, opts: s.cfg.webhooks}
 	if d.opts.cap == 0 {
 		d.opts.cap = DefaultDeliveryCap
@@ -74,8 +74,29 @@ func newDispatcher(s *Server) *dispatcher {
 	} else {
 		d.rng = rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64()))
 	}
+	if err := s.applyWebhookURLs(); err != nil {
+		return nil, err
+	}
 	d.start(s.defaultBotID())
-	return d
+	return d, nil
+}
+
+// applyWebhookURLs sets the WithWebhookURL URLs on the bots; at start and
+// after Reset, before the dispatcher's lock (Server.mu comes first).
+func (s *Server) applyWebhookURLs() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for id, u := range s.cfg.webhooks.urls {
+		if id == "" && len(s.st.botOrder) > 0 {
+			id = s.st.botOrder[0]
+		}
+		b, ok := s.st.bots[id]
+		if !ok {
+			return fmt.Errorf("mockeko: WithWebhookURL: bot %q not found", id)
+		}
+		b.WebhookURL = u
+	}
+	return nil
 }
 
 // start begins a generation: the configs from the options (def is the
@@ -114,7 +135,8 @@ func (s *Server) defaultBotID() string {
 // deliveries fail ("the server was reset") outside the new journal, and
 // in-flight attempts finish on their own.
 func (d *dispatcher) reset() {
-	def := d.s.defaultBotID() // before d.mu: Server.mu comes first
+	_ = d.s.applyWebhookURLs() // checked by New
+	def := d.s.defaultBotID()  // before d.mu: Server.mu comes first
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if d.closed {

@@ -50,6 +50,7 @@ type serveFlags struct {
 	logLevel      string
 	logFormat     string
 	messageCap    int
+	webhookURL    string
 }
 
 func newServeFlags(stderr io.Writer) (*flag.FlagSet, *serveFlags) {
@@ -63,6 +64,7 @@ func newServeFlags(stderr io.Writer) (*flag.FlagSet, *serveFlags) {
 	fs.StringVar(&f.seed, "seed", "", "seed that makes generated ids reproducible (an unsigned integer)")
 	fs.IntVar(&f.successStatus, "success-status", mockeko.DefaultSuccessStatus, "status of successful sends: 201 (what bots check) or 200 (what the docs show)")
 	fs.IntVar(&f.messageCap, "message-cap", mockeko.DefaultMessageCap, "most messages kept; the oldest are dropped first")
+	fs.StringVar(&f.webhookURL, "webhook-url", "", "the default bot's webhook URL, where simulated users' events go (overrides the fixtures)")
 	fs.StringVar(&f.logLevel, "log-level", "info", "log level: debug, info, warn or error")
 	fs.StringVar(&f.logFormat, "log-format", "text", "log format: text or json")
 	fs.Usage = func() { printUsage(fs.Output()) }
@@ -99,6 +101,9 @@ func (f *serveFlags) options(logger *slog.Logger) ([]mockeko.Option, error) {
 			return nil, err
 		}
 		opts = append(opts, mockeko.WithFixtures(set))
+	}
+	if f.webhookURL != "" {
+		opts = append(opts, mockeko.WithWebhookURL("", f.webhookURL))
 	}
 	if f.seed != "" {
 		n, err := strconv.ParseUint(f.seed, 10, 64)
