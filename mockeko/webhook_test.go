@@ -764,8 +764,12 @@ func TestBadEndpointsBecomeFailedAttempts(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			timeout := 10 * time.Second
+			if tt.name == "slow" {
+				timeout = 200 * time.Millisecond
+			}
 			srv := newTestServer(t, mockeko.WithWebhookConfig("", mockeko.WebhookConfig{
-				Timeout: 200 * time.Millisecond, Retry: mockeko.RetryPolicy{Attempts: 2, Backoff: time.Millisecond}}))
+				Timeout: timeout, Retry: mockeko.RetryPolicy{Attempts: 2, Backoff: time.Millisecond}}))
 			h := tt.handler
 			if h == nil {
 				h = func(http.ResponseWriter, *http.Request) {}
