@@ -183,6 +183,10 @@ func (s *Server) triggerWait(ctx context.Context, ev Event) (Delivery, error) {
 // input (an unknown user, chat or bot, a bot with no webhook URL) returns
 // an *Error and changes nothing.
 func (s *Server) Trigger(ev Event) (Delivery, error) {
+	if ev.Message != nil { // check fills in defaults: not in the caller's struct
+		m := *ev.Message
+		ev.Message = &m
+	}
 	if err := ev.check(); err != nil {
 		return Delivery{}, err
 	}
@@ -290,7 +294,7 @@ func (m *EventMessage) check() error {
 		}
 	case "picture":
 		if len(m.Data) == 0 {
-			m.Data = placeholderPNG
+			m.Data = []byte(placeholderPNG)
 			if m.FileName == "" {
 				m.FileName = "image.png"
 			}
@@ -328,7 +332,7 @@ func (m *EventMessage) check() error {
 }
 
 // placeholderPNG is a 1x1 transparent PNG: a picture sent without bytes.
-var placeholderPNG = []byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89" +
+const placeholderPNG = ("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89" +
 	"\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N\x00\x00\x00\x00IEND\xaeB`\x82")
 
 // plan is a checked event: everything resolved, nothing changed yet.
