@@ -225,4 +225,3 @@ func readAll(tb testing.TB, r *http.Request) []byte {
 	}
 	return b
 }
-
