@@ -270,8 +270,11 @@ func jsonError(name string, data []byte, err error) error {
 	var se *json.SyntaxError
 	var te *json.UnmarshalTypeError
 	switch {
+	case errors.As(err, &se) && se.Error() == "unexpected end of JSON input":
+		line, col := lineCol(data, int64(len(data)))
+		return fmt.Errorf("contract: %s: line %d, column %d: the file ends too early (truncated?)", name, line, col)
 	case errors.As(err, &se):
-		line, col := lineCol(data, se.Offset)
+		line, col := lineCol(data, max(se.Offset-1, 0)) // Offset is just past the bad byte
 		return fmt.Errorf("contract: %s: line %d, column %d: %v", name, line, col, err)
 	case errors.As(err, &te):
 		line, col := lineCol(data, te.Offset)

@@ -2,6 +2,7 @@ package contract
 
 import (
 	"bytes"
+	"fmt"
 	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
@@ -82,3 +83,5 @@ func locations(vs []Violation) []string {
 }
 
 var pngBytes = "\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR"
+
+func sprintf(format string, args ...any) string { return fmt.Sprintf(format, args...) }

@@ -3,6 +3,7 @@ package contract
 import (
 	"errors"
 	"fmt"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -202,8 +203,14 @@ func walkSchema(se *openapi3.SchemaError, paramLoc string, add func(loc, msg str
 		add(locFor(se, paramLoc, body)+"/"+d.PropertyName, reasonOf(se)+"; want one of "+strings.Join(tags, ", "))
 		return
 	}
-	add(locFor(se, paramLoc, body), reasonOf(se))
+	loc := locFor(se, paramLoc, body)
+	if m := unsupportedProp.FindStringSubmatch(se.Reason); m != nil {
+		loc += pointerStrings([]string{m[1]}) // point at the forbidden property itself
+	}
+	add(loc, reasonOf(se))
 }
+
+var unsupportedProp = regexp.MustCompile(`^property "(.+)" is unsupported$`)
 
 func locFor(se *openapi3.SchemaError, paramLoc string, body bool) string {
 	p := se.JSONPointer()
