@@ -96,3 +96,15 @@ func BenchmarkDefault(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkJSONDecode1KB is the floor: decoding the same body, no validation.
+// Compare the validators against it when the machine is shared.
+func BenchmarkJSONDecode1KB(b *testing.B) {
+	b.SetBytes(int64(len(body1KB)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := decodeJSON(body1KB); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -2,7 +2,6 @@ package contract
 
 import (
 	"encoding/base64"
-	"encoding/json"
 	"fmt"
 	"mime"
 	"net/http"
@@ -19,11 +18,11 @@ func (c *Contract) ValidateWebhook(body []byte) []Violation {
 	if c.webhook == nil {
 		return []Violation{{Operation: WebhookOperation, Direction: DirectionWebhook, Location: "", Message: "the document declares no x-webhooks delivery definition"}}
 	}
-	var v any
-	if err := json.Unmarshal(body, &v); err != nil {
+	v, err := decodeJSON(body)
+	if err != nil {
 		return []Violation{{Operation: WebhookOperation, Direction: DirectionWebhook, Location: "body", Message: "not JSON: " + err.Error()}}
 	}
-	err := c.webhook.Value.VisitJSON(v, openapi3.MultiErrors(), openapi3.DisableSchemaErrorDetails())
+	err = c.webhook.Value.VisitJSON(v, openapi3.MultiErrors(), openapi3.DisableSchemaErrorDetails())
 	if err == nil {
 		return nil
 	}
