@@ -48,6 +48,17 @@ func (c *Contract) CheckExchange(e Exchange) Exchange {
 	if r.Header == nil {
 		r.Header = http.Header{}
 	}
+	// Recorded credentials are redacted ("Basic [redacted]"); stand in a
+	// well-formed value of the same scheme so only their shape is judged.
+	if a := r.Header.Get("Authorization"); strings.HasSuffix(a, "[redacted]") {
+		scheme, _, _ := strings.Cut(a, " ")
+		switch strings.ToLower(scheme) {
+		case "basic":
+			r.Header.Set("Authorization", "Basic cmVkYWN0ZWQ6cmVkYWN0ZWQ=")
+		case "bearer":
+			r.Header.Set("Authorization", "Bearer redacted")
+		}
+	}
 	op, vs := c.ValidateRequest(r, body)
 	e.Operation = op
 	if op != "" && e.Status != 0 && e.Error == "" {

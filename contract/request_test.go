@@ -18,7 +18,7 @@ func goodRequests() map[string]*http.Request {
 	tokenReq := req("POST", "/oauth/token", "application/x-www-form-urlencoded", "grant_type=client_credentials&scope=bot%20workflow%20library")
 	tokenReq.Header.Set("Authorization", "Basic N2JjZWUyMWE6c2VjcmV0")
 	return map[string]*http.Request{
-		"issueToken":         tokenReq,
+		"getToken":           tokenReq,
 		"replyText":          req("POST", "/bot/v1/message/text", "application/json", `{"replyToken":"`+replyTk+`","message":"Hello There"}`),
 		"replyPicture":       req("POST", "/bot/v1/message/picture", mpPicture, bPicture),
 		"replyQuickReply":    req("POST", "/bot/v1/message/quickreply", "application/json", `{"replyToken":"`+replyTk+`","message":{"data":"What do you want?","meta":{"quickreply":{"template":"default","items":[{"type":"label","value":"I want coffee.","data":{"text":"Coffee"}}]}}}}`),
@@ -126,10 +126,10 @@ func TestValidateRequestRejects(t *testing.T) {
 		{"bad uid and missing message", req("POST", "/bot/v1/direct/message", "application/json", `{"uid":"bob"}`), "pushDirectMessage", []string{"/message", "/uid"}},
 		{"truncated JSON", req("POST", "/bot/v1/group/message", "application/json", `{"gid":`), "pushGroupMessage", []string{"body"}},
 		{"no body", req("POST", "/bot/v1/notify/text", "application/json", ``), "notifyText", []string{"body"}},
-		{"token as JSON", tok("application/json", `{"grant_type":"client_credentials"}`), "issueToken", []string{"header.Content-Type"}},
-		{"token wrong grant", tok("application/x-www-form-urlencoded", "grant_type=password"), "issueToken", []string{"/grant_type"}},
-		{"token unknown scope", tok("application/x-www-form-urlencoded", "grant_type=client_credentials&scope=admin"), "issueToken", []string{"/scope"}},
-		{"token with a bearer header", req("POST", "/oauth/token", "application/x-www-form-urlencoded", "grant_type=client_credentials"), "issueToken", []string{"header.Authorization"}},
+		{"token as JSON", tok("application/json", `{"grant_type":"client_credentials"}`), "getToken", []string{"header.Content-Type"}},
+		{"token wrong grant", tok("application/x-www-form-urlencoded", "grant_type=password"), "getToken", []string{"/grant_type"}},
+		{"token unknown scope", tok("application/x-www-form-urlencoded", "grant_type=client_credentials&scope=admin"), "getToken", []string{"/scope"}},
+		{"token with a bearer header", req("POST", "/oauth/token", "application/x-www-form-urlencoded", "grant_type=client_credentials"), "getToken", []string{"header.Authorization"}},
 		{"users without username", req("GET", "/bot/v1/users", "", ""), "findUsers", []string{"query.username"}},
 		{"users without token", noAuth, "findUsers", []string{"header.Authorization"}},
 		{"basic auth on a bot call", withHeader(req("GET", "/bot/v1/users?username=x", "", ""), "Authorization", "Basic Zm9vOmJhcg=="), "findUsers", []string{"header.Authorization"}},

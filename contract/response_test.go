@@ -23,9 +23,9 @@ func TestValidateResponse(t *testing.T) {
 		body   string
 		want   []string
 	}{
-		{"token", "issueToken", 200, js, `{"access_token":"` + token + `","token_type":"Bearer","expires_in":3600,"scope":"bot"}`, nil},
-		{"token with error key", "issueToken", 200, js, `{"access_token":"` + token + `","token_type":"Bearer","expires_in":3600,"error":"x"}`, []string{"/error"}},
-		{"token expires_in as string", "issueToken", 200, js, `{"access_token":"` + token + `","token_type":"Bearer","expires_in":"3600"}`, []string{"/expires_in"}},
+		{"token", "getToken", 200, js, `{"access_token":"` + token + `","token_type":"Bearer","expires_in":3600,"scope":"bot"}`, nil},
+		{"token with error key", "getToken", 200, js, `{"access_token":"` + token + `","token_type":"Bearer","expires_in":3600,"error":"x"}`, []string{"/error"}},
+		{"token expires_in as string", "getToken", 200, js, `{"access_token":"` + token + `","token_type":"Bearer","expires_in":"3600"}`, []string{"/expires_in"}},
 		{"v1 reply 201", "replyText", 201, js, `{"status":"success"}`, nil},
 		{"v1 reply 200", "replyPicture", 200, js, `{"status":"success"}`, nil},
 		{"v1 push", "pushGroupFile", 201, js, `{"status":"success","message":` + sent + `}`, nil},
