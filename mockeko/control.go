@@ -36,6 +36,7 @@ func (s *Server) controlRoutes(r *mux.Router) {
 	r.Methods(http.MethodPost).Path("/deliveries/{id}/replay").Name("replayDelivery").HandlerFunc(s.ctl(s.ctlReplay))
 	r.Methods(http.MethodGet).Path("/bots/{id}/webhook").Name("getWebhookConfig").HandlerFunc(s.ctl(s.ctlWebhookConfig))
 	r.Methods(http.MethodPost).Path("/bots/{id}/webhook").Name("putWebhookConfig").HandlerFunc(s.ctl(s.ctlPutWebhookConfig))
+	s.contractRoutes(r)
 }
 
 // ctlFunc handles a control-plane request and returns the status and body.

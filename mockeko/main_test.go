@@ -1,9 +1,12 @@
 package mockeko_test
 
 import (
+	"os"
 	"testing"
 
 	"go.uber.org/goleak"
+
+	"github.com/mockeko/mockeko/mockeko"
 )
 
 // TestMain fails the package if any goroutine outlives the tests: every
@@ -13,4 +16,18 @@ import (
 // own Servers, so only the end of the whole run is a moment with a known
 // count; goleak retries while goroutines wind down and prints the stacks of
 // any that remain.
-func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+//
+// It also fails the package if any response of any Server broke the
+// contract (openapi/eko-bot-api.yaml): those are mockeko bugs.
+func TestMain(m *testing.M) { goleak.VerifyTestMain(contractChecked{m}) }
+
+type contractChecked struct{ m *testing.M }
+
+func (c contractChecked) Run() int {
+	report := mockeko.WatchContract()
+	code := c.m.Run()
+	if report(os.Stderr) && code == 0 {
+		code = 1
+	}
+	return code
+}

@@ -3,6 +3,7 @@ package mockeko
 import (
 	"errors"
 	"fmt"
+	"github.com/mockeko/mockeko/contract"
 	"log/slog"
 	"net"
 	"time"
@@ -47,6 +48,8 @@ type config struct {
 	addr           string
 	listener       net.Listener
 	webhooks       webhookOptions
+	contractMode   contract.Mode      // contract.go
+	contract       *contract.Contract // nil: the embedded description
 }
 
 func defaultConfig() config {

@@ -39,6 +39,8 @@ type Server struct {
 	closers []func()
 	wh      *dispatcher // webhook delivery and its journal
 
+	reqs *requestJournal // the API request journal (contract.go)
+
 	mu sync.Mutex // guards st and closed
 	st *state
 	// faults are the injected API faults (faults.go).
@@ -80,7 +82,11 @@ func New(opts ...Option) (*Server, error) {
 	}
 	s.st = st
 	s.router = s.routes()
-	s.handler = s.middleware(s.router)
+	checked, err := s.withContract(s.router)
+	if err != nil {
+		return nil, err
+	}
+	s.handler = s.middleware(checked)
 	if s.wh, err = newDispatcher(s); err != nil {
 		return nil, err
 	}
@@ -174,6 +180,7 @@ func (s *Server) Reset() error {
 	s.faults = nil
 	s.mu.Unlock()
 	s.wh.reset()
+	s.reqs.reset()
 	return nil
 }
 

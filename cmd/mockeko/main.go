@@ -7,6 +7,7 @@
 //	mockeko [serve] [flags]     run the fake (the default subcommand)
 //	mockeko health [--addr A]   exit 0 if a mockeko at A answers its health check
 //	mockeko trigger KIND ...    act as a simulated user: the running mockeko sends the bot a webhook
+//	mockeko contract lint|check check a description or recorded traffic (contract help)
 //	mockeko version             print the version
 //
 // Every flag can also be set with the environment variable MOCKEKO_<NAME>
@@ -54,6 +55,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return health(ctx, args, stdout, stderr)
 	case "trigger":
 		return trigger(ctx, args, stdout, stderr)
+	case "contract":
+		return contractCmd(ctx, args, stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, versionString())
 		return nil

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/mockeko/mockeko/contract"
 	"github.com/mockeko/mockeko/fixtures"
 	"github.com/mockeko/mockeko/mockeko"
 )
@@ -51,6 +52,7 @@ type serveFlags struct {
 	logFormat     string
 	messageCap    int
 	webhookURL    string
+	contractMode  contract.Mode
 }
 
 func newServeFlags(stderr io.Writer) (*flag.FlagSet, *serveFlags) {
@@ -65,6 +67,7 @@ func newServeFlags(stderr io.Writer) (*flag.FlagSet, *serveFlags) {
 	fs.IntVar(&f.successStatus, "success-status", mockeko.DefaultSuccessStatus, "status of successful sends: 201 (what bots check) or 200 (what the docs show)")
 	fs.IntVar(&f.messageCap, "message-cap", mockeko.DefaultMessageCap, "most messages kept; the oldest are dropped first")
 	fs.StringVar(&f.webhookURL, "webhook-url", "", "the default bot's webhook URL, where simulated users' events go (overrides the fixtures)")
+	fs.Var(&f.contractMode, "contract", "contract mode: strict (invalid requests get 400), warn (recorded only) or off")
 	fs.StringVar(&f.logLevel, "log-level", "info", "log level: debug, info, warn or error")
 	fs.StringVar(&f.logFormat, "log-format", "text", "log format: text or json")
 	fs.Usage = func() { printUsage(fs.Output()) }
@@ -94,6 +97,7 @@ func (f *serveFlags) options(logger *slog.Logger) ([]mockeko.Option, error) {
 		mockeko.WithSuccessStatus(f.successStatus),
 		mockeko.WithMessageCap(f.messageCap),
 		mockeko.WithLogger(logger),
+		mockeko.WithContractMode(f.contractMode),
 	}
 	if f.fixtures != "" {
 		set, err := fixtures.ReadFile(f.fixtures)

@@ -37,6 +37,7 @@ Usage:
   mockeko [serve] [flags]     run the fake (the default subcommand)
   mockeko health [flags]      exit 0 when the mockeko at --addr is healthy (the container HEALTHCHECK)
   mockeko trigger KIND ...    act as a simulated user: the mockeko at --addr sends the bot a webhook (mockeko trigger --help)
+  mockeko contract lint|check lint an OpenAPI description, or check recorded traffic (mockeko contract help)
   mockeko version             print the version, VCS revision and Go version
 
 Flags of serve. Each is also read from the environment variable shown next to

@@ -1,0 +1,164 @@
+package mockeko
+
+import (
+	"bytes"
+	"net/http"
+	"sync"
+
+	"github.com/gorilla/mux"
+
+	"github.com/mockeko/mockeko/contract"
+)
+
+// DefaultJournalCap is how many API exchanges the request journal keeps;
+// the oldest are dropped first.
+const DefaultJournalCap = 10000
+
+// embeddedContract compiles the embedded Eko description once per process.
+// A *contract.Contract is immutable, so every Server can share it; this is
+// a cache, not state.
+var embeddedContract = sync.OnceValues(contract.Default)
+
+// responseViolationHook, when set (by this package's tests only), sees every
+// exchange in which the fake's own response broke the contract.
+var responseViolationHook func(contract.Exchange)
+
+// WithContractMode sets how the Server holds the Eko API requests it gets to
+// the contract in openapi/eko-bot-api.yaml: contract.ModeStrict (the
+// default) answers an invalid request with 400 and the list of violations;
+// contract.ModeWarn records the violations and serves the request anyway;
+// contract.ModeOff validates nothing. The Server's own responses are always
+// validated (except in ModeOff) and recorded; a violation there is a
+// mockeko bug and is logged as an error.
+func WithContractMode(m contract.Mode) Option {
+	return func(c *config) error {
+		if _, err := contract.ParseMode(m.String()); err != nil {
+			return err
+		}
+		c.contractMode = m
+		return nil
+	}
+}
+
+// WithContract checks traffic against c instead of the embedded description.
+func WithContract(c *contract.Contract) Option {
+	return func(cfg *config) error {
+		cfg.contract = c
+		return nil
+	}
+}
+
+// requestJournal is the API request journal: every Eko API exchange with its
+// contract violations, oldest first, at most DefaultJournalCap.
+type requestJournal struct {
+	contract *contract.Contract
+	mode     contract.Mode
+	mu       sync.Mutex
+	ex       []contract.Exchange
+}
+
+func (j *requestJournal) record(e contract.Exchange) {
+	j.mu.Lock()
+	if len(j.ex) >= DefaultJournalCap {
+		j.ex = append(j.ex[:0], j.ex[1:]...)
+	}
+	j.ex = append(j.ex, e)
+	j.mu.Unlock()
+}
+
+func (j *requestJournal) all() []contract.Exchange {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	out := make([]contract.Exchange, len(j.ex))
+	copy(out, j.ex)
+	return out
+}
+
+func (j *requestJournal) reset() {
+	j.mu.Lock()
+	j.ex = nil
+	j.mu.Unlock()
+}
+
+// withContract sets up the journal and wraps next with the contract
+// middleware (see WithContractMode).
+func (s *Server) withContract(next http.Handler) (http.Handler, error) {
+	c := s.cfg.contract
+	if c == nil {
+		var err error
+		if c, err = embeddedContract(); err != nil {
+			return nil, err
+		}
+	}
+	s.reqs = &requestJournal{contract: c, mode: s.cfg.contractMode}
+	return c.Wrap(next, s.cfg.contractMode, s.recordExchange), nil
+}
+
+func (s *Server) recordExchange(e contract.Exchange) {
+	s.reqs.record(e)
+	var ours []contract.Violation
+	for _, v := range e.Violations {
+		if v.Direction == contract.DirectionResponse {
+			ours = append(ours, v)
+		} else {
+			s.log.Info("contract: request violation", "operation", e.Operation, "location", v.Location, "violation", v.Message)
+		}
+	}
+	if len(ours) > 0 {
+		for _, v := range ours {
+			s.log.Error("contract: mockeko answered outside the contract (a mockeko bug)", "operation", e.Operation,
+				"status", e.Status, "location", v.Location, "violation", v.Message)
+		}
+		if h := responseViolationHook; h != nil {
+			h(e)
+		}
+	}
+}
+
+// Requests returns the API request journal: every Eko API exchange (control
+// plane excluded), oldest first, with its contract violations.
+// Authorization headers are redacted.
+func (s *Server) Requests() []contract.Exchange { return s.reqs.all() }
+
+// ContractReport reports the journal against the contract: violations and
+// operation coverage so far.
+func (s *Server) ContractReport() *contract.Report {
+	return s.reqs.contract.NewReport(s.reqs.all())
+}
+
+// contractRoutes adds the journal and report to the control plane.
+func (s *Server) contractRoutes(r *mux.Router) {
+	r.Methods(http.MethodGet).Path("/requests").Name("listRequests").HandlerFunc(s.ctl(s.ctlRequests))
+	r.Methods(http.MethodGet).Path("/contract/report").Name("contractReport").HandlerFunc(s.ctlContractReport)
+}
+
+func (s *Server) ctlRequests(*http.Request) (int, any, error) {
+	return http.StatusOK, map[string][]contract.Exchange{"requests": s.Requests()}, nil
+}
+
+// ctlContractReport answers GET /_mockeko/contract/report?format=json|text|junit.
+func (s *Server) ctlContractReport(w http.ResponseWriter, r *http.Request) {
+	rep := s.ContractReport()
+	var b bytes.Buffer
+	var ct string
+	var err error
+	switch f := r.URL.Query().Get("format"); f {
+	case "", "json":
+		ct, err = "application/json; charset=utf-8", rep.WriteJSON(&b)
+	case "text":
+		ct, err = "text/plain; charset=utf-8", rep.WriteText(&b)
+	case "junit":
+		ct, err = "application/xml; charset=utf-8", rep.WriteJUnit(&b)
+	default:
+		writeError(w, badRequest("format %q: want json, text or junit", f))
+		return
+	}
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	w.Header().Set("Content-Type", ct)
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(b.Bytes())
+}

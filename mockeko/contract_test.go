@@ -1,0 +1,240 @@
+package mockeko
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"mime/multipart"
+	"net/http"
+	"net/textproto"
+	"strings"
+	"testing"
+
+	"golang.org/x/oauth2"
+
+	"github.com/mockeko/mockeko/contract"
+	"github.com/mockeko/mockeko/openapi"
+)
+
+// Every Eko route the Server serves is described, under the same name, and
+// every described operation is served.
+func TestRoutesMatchContract(t *testing.T) {
+	t.Parallel()
+	srv := NewServer()
+	defer srv.Close()
+	c := srv.reqs.contract
+	ctl, err := contract.Load(openapi.ControlPlane, "openapi/mockeko-control.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	served := map[string]bool{}
+	for _, r := range srv.Routes() {
+		doc, name := c, "openapi/eko-bot-api.yaml"
+		if r.Control {
+			doc, name = ctl, "openapi/mockeko-control.yaml"
+		}
+		op, ok := doc.Operation(r.Method, r.Path)
+		switch {
+		case !ok:
+			t.Errorf("served route %s %s (%s) is not described in %s", r.Method, r.Path, r.Name, name)
+		case op != r.Name:
+			t.Errorf("served route %s %s is named %q, but %s calls it %q", r.Method, r.Path, r.Name, name, op)
+		}
+		served[r.Method+" "+r.Path] = true
+	}
+	for _, o := range c.Operations() {
+		if !served[o.Method+" "+o.Path] {
+			t.Errorf("described operation %s (%s %s) is not served", o.ID, o.Method, o.Path)
+		}
+	}
+	for _, o := range ctl.Operations() {
+		if !served[o.Method+" "+o.Path] {
+			t.Logf("control plane: %s (%s %s) is described but not served yet", o.ID, o.Method, o.Path)
+		}
+	}
+}
+
+// TestContractTraffic calls every Eko operation the way a bot would, with
+// valid requests, and checks that no request or response broke the
+// contract and that every operation was exercised.
+func TestContractTraffic(t *testing.T) {
+	t.Parallel()
+	srv := NewServer(WithContractMode(contract.ModeStrict))
+	defer srv.Close()
+	ctx := context.WithValue(context.Background(), oauth2.HTTPClient, srv.Client())
+	client := srv.ClientCredentials("bot").Client(ctx)
+	tok, err := srv.ClientCredentials("bot").Token(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bot := srv.Bot()
+	users := srv.Users()
+	if len(users) < 2 {
+		t.Fatalf("the default fixtures have %d users; want 2", len(users))
+	}
+	alice, bob := users[0], users[1]
+	dm, err := srv.DirectChat(bot.ID, alice.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var group Group
+	for _, g := range srv.Groups() {
+		if g.Type != "direct_chat" && contains(g.MemberIDs, bot.ID) {
+			group = g
+			break
+		}
+	}
+	if group.ID == "" {
+		t.Fatal("the default fixtures have no group with the bot")
+	}
+	rt := func() string {
+		r, err := srv.MintReplyToken(bot.ID, dm.ID, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r.Token
+	}
+	do := func(method, path, ct string, body []byte) []byte {
+		t.Helper()
+		req, _ := http.NewRequest(method, srv.URL+path, bytes.NewReader(body))
+		if ct != "" {
+			req.Header.Set("Content-Type", ct)
+		}
+		resp, err := client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		if resp.StatusCode >= 300 {
+			t.Errorf("%s %s: %d %s", method, path, resp.StatusCode, b)
+		}
+		return b
+	}
+	js := func(method, path, body string) []byte { return do(method, path, "application/json", []byte(body)) }
+	mp := func(path string, fields map[string]string, file, fileCT string) []byte {
+		var b bytes.Buffer
+		w := multipart.NewWriter(&b)
+		for k, v := range fields {
+			_ = w.WriteField(k, v)
+		}
+		if file != "" {
+			h := textproto.MIMEHeader{}
+			h.Set("Content-Disposition", `form-data; name="file"; filename="`+file+`"`)
+			h.Set("Content-Type", fileCT)
+			p, _ := w.CreatePart(h)
+			_, _ = p.Write([]byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR"))
+		}
+		_ = w.Close()
+		return do("POST", path, w.FormDataContentType(), b.Bytes())
+	}
+
+	js("POST", "/bot/v1/message/text", `{"replyToken":"`+rt()+`","message":"Hello There"}`)
+	mp("/bot/v1/message/picture", map[string]string{"replyToken": rt()}, "cat.png", "image/png")
+	js("POST", "/bot/v1/message/quickreply", `{"replyToken":"`+rt()+`","message":{"data":"What do you want?","meta":{"quickreply":{"template":"default","items":[{"type":"label","value":"Coffee","data":{"text":"Coffee"}}]}}}}`)
+	js("POST", "/bot/v1/direct/message", `{"uid":"`+alice.ID+`","message":{"type":"text","data":"hi"}}`)
+	picture := mp("/bot/v1/direct/picture", map[string]string{"uid": alice.ID, "caption": "a cat"}, "cat.png", "image/png")
+	mp("/bot/v1/direct/file", map[string]string{"uid": alice.ID}, "r.pdf", "application/pdf")
+	js("POST", "/bot/v1/group/message", `{"gid":"`+group.ID+`","message":{"type":"text","data":"Deploy finished."}}`)
+	mp("/bot/v1/group/picture", map[string]string{"gid": group.ID}, "cat.png", "image/png")
+	mp("/bot/v1/group/file", map[string]string{"gid": group.ID, "tid": group.Topics[0].ID}, "r.csv", "text/csv")
+	js("POST", "/bot/v1/notify/text", `{"message":"Daily report"}`)
+	do("GET", "/bot/v1/users?username="+alice.Username, "", nil)
+	mp("/bot/v1/groups", map[string]string{"name": "Release crew", "uids": `["` + alice.ID + `","` + bob.ID + `"]`}, "", "")
+	js("POST", "/bot/v1/groups/"+group.ID+"/topics", `{"name":"Incidents"}`)
+	js("POST", "/bot/v2/message/reply", `{"replyToken":"`+rt()+`","messages":[{"type":"text","text":"hi","quickReply":{"items":[{"type":"action","action":{"type":"postback","label":"Tea","data":"drink=tea"}}]}}]}`)
+	js("POST", "/bot/v2/message/push", `{"gid":"`+group.ID+`","messages":[{"type":"template","altText":"menu","template":{"type":"buttons","title":"Menu","text":"Pick one","actions":[{"type":"uri","label":"Open","uri":"https://example.com"},{"type":"message","label":"Yes","text":"yes"}]}},{"type":"image","originalContentUrl":"https://example.com/a.png","previewImageUrl":"https://example.com/a-s.png"}]}`)
+	do("GET", "/bot/v2/groups/"+group.ID+"/users/"+alice.ID+"/info", "", nil)
+	do("GET", "/bot/v2/groups/users/"+alice.ID, "", nil)
+
+	var pushed struct {
+		Message struct{ ID string } `json:"message"`
+	}
+	_ = json.Unmarshal(picture, &pushed)
+	var fileID string
+	for _, m := range srv.Messages(dm.ID, "") {
+		if m.ID == pushed.Message.ID {
+			fileID = m.FileID
+		}
+	}
+	if fileID == "" {
+		t.Fatal("the pushed picture has no file id")
+	}
+	do("GET", "/file/view/"+fileID+"?size=large", "", nil)
+	req, _ := http.NewRequest("GET", srv.URL+"/file/image/"+fileID+"?access_token="+tok.AccessToken, nil)
+	if resp, err := srv.Client().Do(req); err != nil {
+		t.Fatal(err)
+	} else {
+		_, _ = io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+	}
+
+	rep := srv.ContractReport()
+	contract.AssertNoViolations(t, srv.Requests())
+	if rep.Coverage.OperationsExercised != rep.Coverage.OperationsTotal {
+		var missing []string
+		for _, o := range rep.Coverage.Operations {
+			if o.Calls == 0 {
+				missing = append(missing, o.Operation)
+			}
+		}
+		t.Errorf("operations not exercised: %s", strings.Join(missing, ", "))
+	}
+}
+
+// Strict mode answers an invalid request with 400 and the violations;
+// the report is served in every format.
+func TestContractStrictAndReport(t *testing.T) {
+	t.Parallel()
+	srv := NewServer()
+	defer srv.Close()
+	ctx := context.WithValue(context.Background(), oauth2.HTTPClient, srv.Client())
+	client := srv.ClientCredentials("bot").Client(ctx)
+	resp, err := client.Post(srv.URL+"/bot/v2/message/push", "application/json", strings.NewReader(`{"gid":"nope","messages":[{"type":"text"}]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var eb contract.ErrorBody
+	_ = json.NewDecoder(resp.Body).Decode(&eb)
+	resp.Body.Close()
+	if resp.StatusCode != 400 || eb.Error != "invalid_request" || len(eb.Violations) != 2 {
+		t.Fatalf("strict answer: %d %+v", resp.StatusCode, eb)
+	}
+	for format, want := range map[string]string{"": `"violationCount": 2`, "json": `"failures"`, "text": "FAIL:", "junit": "<testsuites"} {
+		resp, err := srv.Client().Get(srv.URL + "/_mockeko/contract/report?format=" + format)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 || !strings.Contains(string(b), want) {
+			t.Errorf("report format %q: %d, want %q in:\n%s", format, resp.StatusCode, want, b)
+		}
+	}
+	resp, err = srv.Client().Get(srv.URL + "/_mockeko/requests")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var journal struct{ Requests []contract.Exchange }
+	_ = json.NewDecoder(resp.Body).Decode(&journal)
+	resp.Body.Close()
+	if len(journal.Requests) != 2 { // the token call and the push
+		t.Errorf("journal has %d exchanges, want 2", len(journal.Requests))
+	}
+	if err := srv.Reset(); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(srv.Requests()); n != 0 {
+		t.Errorf("after Reset the journal has %d exchanges", n)
+	}
+}
+
+func contains(s []string, v string) bool {
+	for _, x := range s {
+		if x == v {
+			return true
+		}
+	}
+	return false
+}
