@@ -12,7 +12,7 @@ import (
 // MaxBodyBytes is how much of each body an [Exchange] keeps. A longer body is
 // cut and marked truncated; offline checks then keep its recorded
 // violations instead of validating a partial body.
-const MaxBodyBytes = 1 << 20
+const MaxBodyBytes = 256 << 10
 
 // Kinds of [Exchange].
 const (

@@ -11,8 +11,9 @@ import (
 )
 
 // DefaultJournalCap is how many API exchanges the request journal keeps;
-// the oldest are dropped first.
-const DefaultJournalCap = 10000
+// the oldest are dropped first (a tenth at a time). Each exchange keeps at
+// most contract.MaxBodyBytes of each body.
+const DefaultJournalCap = 1000
 
 // embeddedContract compiles the embedded Eko description once per process.
 // A *contract.Contract is immutable, so every Server can share it; this is
@@ -60,7 +61,7 @@ type requestJournal struct {
 func (j *requestJournal) record(e contract.Exchange) {
 	j.mu.Lock()
 	if len(j.ex) >= DefaultJournalCap {
-		j.ex = append(j.ex[:0], j.ex[1:]...)
+		j.ex = append([]contract.Exchange(nil), j.ex[DefaultJournalCap/10:]...)
 	}
 	j.ex = append(j.ex, e)
 	j.mu.Unlock()

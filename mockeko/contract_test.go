@@ -238,3 +238,70 @@ func contains(s []string, v string) bool {
 	}
 	return false
 }
+
+// BenchmarkServerContract measures the fake itself (handler, state, journal)
+// with the contract off and strict, on the same 1 KB BotV2 push: the issue
+// asks strict to keep at least half the throughput of off.
+func BenchmarkServerContract(b *testing.B) {
+	for _, mode := range []contract.Mode{contract.ModeOff, contract.ModeStrict} {
+		b.Run(mode.String(), func(b *testing.B) {
+			srv := NewServer(WithContractMode(mode), WithMessageCap(1000))
+			defer srv.Close()
+			tok, err := srv.ClientCredentials("bot").Token(context.Background())
+			if err != nil {
+				b.Fatal(err)
+			}
+			var gid string
+			for _, g := range srv.Groups() {
+				if contains(g.MemberIDs, srv.Bot().ID) {
+					gid = g.ID
+					break
+				}
+			}
+			body := []byte(`{"gid":"` + gid + `","messages":[` +
+				`{"type":"text","text":"Your build 1432 passed. What next?","quickReply":{"items":[` +
+				`{"type":"action","action":{"type":"message","label":"Deploy","text":"deploy 1432"}},` +
+				`{"type":"action","action":{"type":"postback","label":"Rerun","data":"action=rerun&build=1432"}},` +
+				`{"type":"action","action":{"type":"uri","label":"Logs","uri":"https://ci.example.com/builds/1432/logs"}}]}},` +
+				`{"type":"template","altText":"Build menu","template":{"type":"buttons","thumbnailImageUrl":"https://ci.example.com/badge.png",` +
+				`"imageAspectRatio":"rectangle","imageSize":"cover","imageBackgroundColor":"#FFFFFF","title":"Build 1432","text":"Pick an action",` +
+				`"actions":[{"type":"postback","label":"Promote","data":"action=promote&build=1432"},{"type":"uri","label":"Diff","uri":"https://git.example.com/compare/a1b2c3...d4e5f6"},` +
+				`{"type":"workflowTemplate","label":"Change request","templateId":"5cb6f9e1c3a4b2001f0e4d21"},{"type":"message","label":"Mute","text":"mute builds"}]}},` +
+				`{"type":"image","originalContentUrl":"https://ci.example.com/graphs/1432.png","previewImageUrl":"https://ci.example.com/graphs/1432-small.png"}]}`)
+			h := srv.Handler()
+			b.SetBytes(int64(len(body)))
+			b.ReportAllocs()
+			for b.Loop() {
+				req, _ := http.NewRequest("POST", "/bot/v2/message/push", bytes.NewReader(body))
+				req.Header.Set("Content-Type", "application/json")
+				req.Header.Set("Authorization", "Bearer "+tok.AccessToken)
+				w := &discardWriter{h: http.Header{}}
+				h.ServeHTTP(w, req)
+				if w.code != 201 {
+					b.Fatalf("status %d", w.code)
+				}
+			}
+		})
+	}
+}
+
+type discardWriter struct {
+	h    http.Header
+	code int
+}
+
+func (d *discardWriter) Header() http.Header         { return d.h }
+func (d *discardWriter) Write(p []byte) (int, error) { return len(p), nil }
+func (d *discardWriter) WriteHeader(code int)        { d.code = code }
+
+func TestJournalCap(t *testing.T) {
+	t.Parallel()
+	j := &requestJournal{}
+	for i := 0; i <= DefaultJournalCap; i++ {
+		j.record(contract.Exchange{Status: i})
+	}
+	all := j.all()
+	if len(all) != DefaultJournalCap-DefaultJournalCap/10+1 || all[len(all)-1].Status != DefaultJournalCap || all[0].Status != DefaultJournalCap/10 {
+		t.Errorf("journal after %d records: %d kept, first %d, last %d", DefaultJournalCap+1, len(all), all[0].Status, all[len(all)-1].Status)
+	}
+}
