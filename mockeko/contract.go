@@ -116,6 +116,53 @@ func (s *Server) recordExchange(e contract.Exchange) {
 	}
 }
 
+// checkWebhook holds one delivery attempt to the contract: the payload and
+// headers mockeko sent (a violation there is a mockeko bug, logged as an
+// error) and the bot's answer (the bot's business: recorded only). The
+// exchange joins the request journal with kind "webhook", so the contract
+// report covers webhooks too.
+func (s *Server) checkWebhook(dl *delivery, status int, header http.Header, answer []byte, err error) {
+	if s.cfg.contractMode == contract.ModeOff {
+		return
+	}
+	c := s.reqs.contract
+	h := http.Header{}
+	setWebhookHeaders(h, dl)
+	vs := c.ValidateWebhookHeader(h)
+	vs = append(vs, c.ValidateWebhook(dl.Body)...)
+	if err == nil {
+		vs = append(vs, c.ValidateWebhookAnswer(status, header, answer)...)
+	}
+	target := dl.URL
+	if target == "" {
+		target = "http://bot.inprocess/"
+	}
+	r, rerr := http.NewRequest(http.MethodPost, target, nil)
+	if rerr != nil {
+		r, _ = http.NewRequest(http.MethodPost, "http://bot.invalid/", nil)
+	}
+	r.Header = h
+	e := contract.NewExchange(r, dl.Body, status, header, answer)
+	e.Kind, e.Operation, e.Violations = contract.KindWebhook, contract.WebhookOperation, vs
+	if err != nil {
+		e.Error = err.Error()
+	}
+	s.reqs.record(e)
+	var ours []contract.Violation
+	for _, v := range vs {
+		if v.Direction == contract.DirectionWebhook {
+			ours = append(ours, v)
+		}
+	}
+	for _, v := range ours {
+		s.log.Error("contract: mockeko sent a webhook outside the contract (a mockeko bug)", "delivery", dl.ID,
+			"location", v.Location, "violation", v.Message)
+	}
+	if h := responseViolationHook; h != nil && len(ours) > 0 {
+		h(e)
+	}
+}
+
 // Requests returns the API request journal: every Eko API exchange (control
 // plane excluded), oldest first, with its contract violations.
 // Authorization headers are redacted.

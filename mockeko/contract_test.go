@@ -305,3 +305,38 @@ func TestJournalCap(t *testing.T) {
 		t.Errorf("journal after %d records: %d kept, first %d, last %d", DefaultJournalCap+1, len(all), all[0].Status, all[len(all)-1].Status)
 	}
 }
+
+// Webhook deliveries are held to the contract too and join the journal.
+func TestContractWebhooks(t *testing.T) {
+	t.Parallel()
+	var got []byte
+	bot := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got, _ = io.ReadAll(r.Body)
+		w.WriteHeader(http.StatusTeapot) // a bot answering outside 2xx
+	})
+	srv := NewServer()
+	defer srv.Close()
+	srv2 := NewServer(WithWebhookHandler(srv.Bot().ID, bot))
+	defer srv2.Close()
+	d, err := srv2.SendText(context.Background(), srv2.Users()[0].ID, "hello", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := srv2.WaitDone(context.Background(), d.ID); err != nil {
+		t.Fatal(err)
+	}
+	var hooks []contract.Exchange
+	for _, e := range srv2.Requests() {
+		if e.Kind == contract.KindWebhook {
+			hooks = append(hooks, e)
+		}
+	}
+	if len(hooks) == 0 || len(got) == 0 {
+		t.Fatalf("no webhook exchange recorded (%d) or delivered (%q)", len(hooks), got)
+	}
+	for _, e := range hooks {
+		if len(e.Violations) != 1 || e.Violations[0].Direction != contract.DirectionWebhookResponse {
+			t.Errorf("want only the bot's 418 flagged, got %v", e.Violations)
+		}
+	}
+}

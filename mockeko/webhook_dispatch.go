@@ -497,6 +497,7 @@ func (d *dispatcher) attempt(dl *delivery, n int) (Attempt, time.Duration) {
 	}
 	a.DurationMs = float64(time.Since(start).Microseconds()) / 1000
 	a.Status = status
+	d.s.checkWebhook(dl, status, header, body, err) // contract.go
 	if len(body) > maxResponseExcerpt {
 		body = body[:maxResponseExcerpt]
 	}
