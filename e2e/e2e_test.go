@@ -28,7 +28,7 @@ func TestBinary(t *testing.T) {
 	bin := buildMockeko(t)
 	t.Run("oauth2", func(t *testing.T) { t.Parallel(); testOAuth2(t, bin) })
 	t.Run("node", func(t *testing.T) { t.Parallel(); testNode(t, bin) })
-	// The Node webhook-bot test of issue 3 joins here: t.Run("nodeWebhook", ...).
+	t.Run("nodeWebhook", func(t *testing.T) { t.Parallel(); testNodeWebhook(t, bin) })
 	t.Run("curl", func(t *testing.T) { t.Parallel(); testCurl(t, bin) })
 	t.Run("badInput", func(t *testing.T) { t.Parallel(); testBadInput(t, bin) })
 	t.Run("sigterm", func(t *testing.T) { t.Parallel(); testSIGTERM(t, bin) })

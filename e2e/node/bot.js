@@ -171,5 +171,5 @@ main().then(
   },
 );
 
-// Issue 3 (webhooks) adds webhook-bot.js beside this file: a bot that receives
+// webhook-bot.js beside this file is the other direction: a bot that receives
 // Eko's webhook POSTs and replies with the event's replyToken. See README.md.
