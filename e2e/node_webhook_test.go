@@ -8,6 +8,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 	"os"
@@ -346,5 +347,38 @@ func testNodeWebhook(t *testing.T, bin string) {
 	}
 	if diff := cmp.Diff(welcome, p.messages(t, ctx, bobDM), ignore); diff != "" {
 		t.Errorf("bob's direct chat at the end (-want +got):\n%s", diff)
+	}
+
+	// The request journal holds every exchange held to the contract (openapi/):
+	// the three deliveries and the bot's calls, none outside it but for the
+	// forged delivery, whose 403 answer is not a delivered one.
+	var journal struct {
+		Requests []struct {
+			Kind       string `json:"kind"`
+			Operation  string `json:"operation"`
+			Status     int    `json:"status"`
+			Violations []struct {
+				Direction string `json:"direction"`
+				Location  string `json:"location"`
+			} `json:"violations"`
+		} `json:"requests"`
+	}
+	p.getJSON(t, ctx, nil, "/_mockeko/requests", &journal)
+	var exchanges []string
+	for _, r := range journal.Requests {
+		e := fmt.Sprintf("%s %s %d", r.Kind, r.Operation, r.Status)
+		for _, v := range r.Violations {
+			e += fmt.Sprintf(" violation:%s@%s", v.Direction, v.Location)
+		}
+		exchanges = append(exchanges, e)
+	}
+	wantExchanges := []string{
+		"api getToken 200",
+		"api replyText 201", "api replyText 201", "api replyText 201",
+		"webhook webhook 200", "webhook webhook 200",
+		"webhook webhook 403 violation:webhook-response@status",
+	}
+	if diff := cmp.Diff(wantExchanges, exchanges, cmpopts.SortSlices(func(a, b string) bool { return a < b })); diff != "" {
+		t.Errorf("GET /_mockeko/requests: the exchanges and their contract violations (-want +got):\n%s", diff)
 	}
 }
