@@ -1,7 +1,10 @@
 package mockeko
 
 import (
+	"bytes"
 	"encoding/json"
+	"io"
+	"mime"
 	"net/http"
 	"time"
 
@@ -55,16 +58,40 @@ func (s *Server) ctl(h ctlFunc) http.HandlerFunc {
 
 // readControl decodes a control-plane JSON body into v.
 func (s *Server) readControl(r *http.Request, v any) error {
-	b, err := s.readBody(nopWriter{}, r, encJSON)
+	raw, err := s.controlBody(r)
 	if err != nil {
 		return err
 	}
-	dec := json.NewDecoder(bytesReader(b.raw))
+	dec := json.NewDecoder(bytesReader(raw))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
 		return decodeJSONStrict(err)
 	}
 	return nil
+}
+
+// controlBody reads a control-plane body. The control plane takes JSON only,
+// but `curl -d '{...}'` labels it application/x-www-form-urlencoded and some
+// scripts send no Content-Type at all: a body that is a JSON object is read
+// as JSON in both cases.
+func (s *Server) controlBody(r *http.Request) ([]byte, error) {
+	ct := r.Header.Get("Content-Type")
+	mt, _, _ := mime.ParseMediaType(ct)
+	if ct != "" && mt != "application/x-www-form-urlencoded" {
+		b, err := s.readBody(nopWriter{}, r, encJSON)
+		if err != nil {
+			return nil, err
+		}
+		return b.raw, nil
+	}
+	raw, err := io.ReadAll(http.MaxBytesReader(nopWriter{}, r.Body, s.cfg.maxBody))
+	if err != nil {
+		return nil, bodyError(err, s.cfg.maxBody, "body")
+	}
+	if ct != "" && !bytes.HasPrefix(bytes.TrimSpace(raw), []byte("{")) {
+		return nil, errorf(http.StatusUnsupportedMediaType, "unsupported_media_type", "Content-Type %s is not accepted here: send one of %s", mt, encJSON)
+	}
+	return raw, nil
 }
 
 func (s *Server) ctlHealth(*http.Request) (int, any, error) {

@@ -2,6 +2,7 @@ package mockeko_test
 
 import (
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"regexp"
 	"strings"
@@ -306,4 +307,27 @@ func TestControlFailures(t *testing.T) {
 			return ctlGet(t, srv, "/nope", nil)
 		}, status: 404, code: "not_found", msg: "no such endpoint: GET /_mockeko/nope (see the README's list of emulated endpoints)"},
 	})
+}
+
+// curl -d '{...}' labels a JSON body application/x-www-form-urlencoded, and
+// some scripts send none: the control plane reads a JSON object either way.
+func TestControlPlaneAcceptsCurlStyleJSON(t *testing.T) {
+	t.Parallel()
+	srv := mockeko.NewServer()
+	t.Cleanup(srv.Close)
+	for _, ct := range []string{"application/x-www-form-urlencoded", ""} {
+		req := httptest.NewRequest(http.MethodPost, "/_mockeko/clock/advance", strings.NewReader(`{"seconds":60}`))
+		if ct != "" {
+			req.Header.Set("Content-Type", ct)
+		}
+		before := srv.Now()
+		rec := httptest.NewRecorder()
+		srv.Handler().ServeHTTP(rec, req)
+		if rec.Code != http.StatusOK {
+			t.Fatalf("Content-Type %q: POST /_mockeko/clock/advance = %d %s, want 200", ct, rec.Code, rec.Body)
+		}
+		if d := srv.Now().Sub(before); d < time.Minute {
+			t.Errorf("Content-Type %q: clock moved %v, want at least a minute", ct, d)
+		}
+	}
 }
