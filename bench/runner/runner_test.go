@@ -1,0 +1,123 @@
+package main
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+func TestParseWrk(t *testing.T) {
+	out := "Running 1s test @ http://127.0.0.1:1/x\n  1 threads and 16 connections\n" +
+		"BENCH requests=1000 duration_us=2000000 p50_us=450 p99_us=1600 mean_us=480 status_errors=2 socket_errors=1\n"
+	got, err := parseWrk(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := wrkResult{Requests: 1000, Duration: 2 * time.Second, P50: 450 * time.Microsecond, P99: 1600 * time.Microsecond,
+		Mean: 480 * time.Microsecond, StatusErrors: 2, SocketErrors: 1}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("parseWrk (-want +got):\n%s", diff)
+	}
+	if got.RPS() != 500 {
+		t.Errorf("RPS = %v, want 500", got.RPS())
+	}
+}
+
+func TestParseWrkRejects(t *testing.T) {
+	for name, out := range map[string]string{
+		"no summary":    "Running 1s test\nRequests/sec: 100\n",
+		"missing field": "BENCH requests=1 duration_us=1 p50_us=1 p99_us=1 mean_us=1 status_errors=0\n",
+		"not a number":  "BENCH requests=x duration_us=1 p50_us=1 p99_us=1 mean_us=1 status_errors=0 socket_errors=0\n",
+	} {
+		if _, err := parseWrk(out); err == nil {
+			t.Errorf("%s: parseWrk accepted %q", name, out)
+		}
+	}
+}
+
+func TestParseGoBench(t *testing.T) {
+	out := `goos: linux
+BenchmarkParallelServers-2   	       1	1192945605 ns/op	   1192946 ns/server	       238.6 peak-heap-MiB	398864680 B/op	 4950012 allocs/op
+BenchmarkToken 	   50000	     24000 ns/op
+Benchmark output that is a log line
+PASS
+`
+	got, err := parseGoBench(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []goBench{
+		{Name: "ParallelServers", Procs: 2, N: 1, Metrics: []metric{{1192945605, "ns/op"}, {1192946, "ns/server"},
+			{238.6, "peak-heap-MiB"}, {398864680, "B/op"}, {4950012, "allocs/op"}}},
+		{Name: "Token", Procs: 1, N: 50000, Metrics: []metric{{24000, "ns/op"}}},
+	}
+	if diff := cmp.Diff(want, got, cmp.AllowUnexported(goBench{}, metric{})); diff != "" {
+		t.Errorf("parseGoBench (-want +got):\n%s", diff)
+	}
+	if v, ok := got[0].Metric("B/op"); !ok || v != 398864680 {
+		t.Errorf("Metric(B/op) = %v, %v", v, ok)
+	}
+}
+
+func TestSplice(t *testing.T) {
+	gen := "table\n"
+	block := beginMarker + "\ntable\n" + endMarker + "\n"
+	tests := []struct {
+		name, doc, want string
+		wantErr         bool
+	}{
+		{name: "empty file", doc: "", want: block},
+		{name: "no markers", doc: "# Benchmarks\n\nprose", want: "# Benchmarks\n\nprose\n" + block},
+		{name: "replaces between markers", doc: "# B\n\n" + beginMarker + "\nold\nold\n" + endMarker + "\n\n## Methodology\n",
+			want: "# B\n\n" + block + "\n## Methodology\n"},
+		{name: "unbalanced", doc: endMarker + "\n" + beginMarker + "\n", wantErr: true},
+		{name: "only end", doc: "x\n" + endMarker + "\n", wantErr: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := splice(tt.doc, gen)
+			if (err != nil) != tt.wantErr {
+				t.Fatalf("splice err = %v, wantErr %v", err, tt.wantErr)
+			}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("splice (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestMedian(t *testing.T) {
+	if got := median([]float64{3, 1, 2}); got != 2 {
+		t.Errorf("median odd = %v", got)
+	}
+	if got := median([]time.Duration{4, 1, 3, 2}); got != 2 {
+		t.Errorf("median even = %v, want 2 (integer mean of 2 and 3)", got)
+	}
+	if got := median([]int64(nil)); got != 0 {
+		t.Errorf("median empty = %v", got)
+	}
+}
+
+func TestContractFlagDetection(t *testing.T) {
+	with := "Usage: mockeko [serve] [flags]\n  -addr string\n  -contract string\n    \tcontract mode: strict, warn or off\n"
+	without := "Usage: mockeko [serve] [flags]\n  -addr string\n    \taddress (not the contract)\n"
+	if !contractFlag.MatchString(with) {
+		t.Error("missed -contract in usage")
+	}
+	if contractFlag.MatchString(without) {
+		t.Error("found -contract in usage without the flag")
+	}
+}
+
+func TestFmtInt(t *testing.T) {
+	for n, want := range map[int64]string{0: "0", 999: "999", 1000: "1,000", 1234567: "1,234,567", -4500: "-4,500"} {
+		if got := fmtInt(n); got != want {
+			t.Errorf("fmtInt(%d) = %q, want %q", n, got, want)
+		}
+	}
+	if !strings.Contains(ratio(cell{ok: true, rps: 7}, cell{ok: true, rps: 10}), "70%") {
+		t.Error("ratio 7/10 is not 70%")
+	}
+}
