@@ -94,7 +94,7 @@ func (s *Server) readBody(w http.ResponseWriter, r *http.Request, allowed encodi
 		return b, nil
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, s.cfg.maxBody)
-	raw, err := io.ReadAll(r.Body)
+	raw, err := readAll(r.Body, min(r.ContentLength, s.cfg.maxBody))
 	if err != nil {
 		return nil, bodyError(err, s.cfg.maxBody, "body")
 	}
@@ -105,13 +105,57 @@ func (s *Server) readBody(w http.ResponseWriter, r *http.Request, allowed encodi
 		}
 		return b, nil
 	}
-	if err := decodeJSON(raw, &b.json); err != nil {
+	if err := checkJSONObject(raw); err != nil {
 		return nil, err
 	}
-	if b.json == nil {
-		return nil, badRequest("body must be a JSON object, got null")
-	}
 	return b, nil
+}
+
+// checkJSONObject accepts a body that is one JSON object, scanning it once;
+// anything else gets the error decodeJSON gives. Handlers decode b.raw into
+// their own struct; b.fields decodes the generic form only when asked.
+func checkJSONObject(raw []byte) error {
+	if t := bytes.TrimSpace(raw); len(t) > 0 && t[0] == '{' && json.Valid(t) {
+		return nil
+	}
+	var m map[string]json.RawMessage
+	if err := decodeJSON(raw, &m); err != nil {
+		return err
+	}
+	if m == nil {
+		return badRequest("body must be a JSON object, got null")
+	}
+	return nil
+}
+
+// fields returns the JSON body's top-level fields, decoding them on first use.
+func (b *body) fields() map[string]json.RawMessage {
+	if b.json == nil && b.enc == encJSON {
+		_ = json.Unmarshal(b.raw, &b.json) // readBody checked it is an object
+	}
+	return b.json
+}
+
+// readAll is io.ReadAll with a first buffer of the announced size, so a
+// body with a Content-Length is read without growing and copying.
+func readAll(r io.Reader, size int64) ([]byte, error) {
+	if size <= 0 {
+		return io.ReadAll(r)
+	}
+	b := make([]byte, 0, size+1) // +1: the read that sees EOF needs room
+	for {
+		n, err := r.Read(b[len(b):cap(b)])
+		b = b[:len(b)+n]
+		if err == io.EOF {
+			return b, nil
+		}
+		if err != nil {
+			return b, err
+		}
+		if len(b) == cap(b) {
+			b = append(b, 0)[:len(b)]
+		}
+	}
 }
 
 func bodyError(err error, limit int64, what string) error {
@@ -162,7 +206,7 @@ func jsonKind(goKind string) string {
 // str returns a string field. A JSON field of another type is an error.
 func (b *body) str(name string) (string, error) {
 	if b.enc == encJSON {
-		v, ok := b.json[name]
+		v, ok := b.fields()[name]
 		if !ok || string(v) == "null" {
 			return "", nil
 		}
@@ -180,7 +224,7 @@ func (b *body) str(name string) (string, error) {
 // string (Eko's documented `-F 'uids=["a","b"]'`).
 func (b *body) strs(name string) ([]string, error) {
 	if b.enc == encJSON {
-		v, ok := b.json[name]
+		v, ok := b.fields()[name]
 		if !ok || string(v) == "null" {
 			return nil, nil
 		}
@@ -288,7 +332,7 @@ func (b *body) requireStr(name string) (string, error) {
 
 func (b *body) has(name string) bool {
 	if b.enc == encJSON {
-		_, ok := b.json[name]
+		_, ok := b.fields()[name]
 		return ok
 	}
 	_, ok := b.form[name]

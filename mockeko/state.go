@@ -26,6 +26,7 @@ type state struct {
 	msgByID     map[string]*Message
 	files       map[string]*File
 	tokens      map[string]*accessToken
+	sweepAt     int // len(tokens) at which sweepTokens next runs
 	replyTokens map[string]*replyToken
 	seq         int64
 }

@@ -161,9 +161,14 @@ func grantScopes(requested string, allowed []string) ([]string, error) {
 	return out, nil
 }
 
-// sweepTokens forgets expired tokens once in a while so a long-running sandbox stays bounded.
+// minSweep is the token count below which sweepTokens never runs.
+const minSweep = 1024
+
+// sweepTokens forgets expired tokens so a long-running sandbox stays
+// bounded. It runs when the table has doubled since the last sweep, which
+// keeps its cost O(1) per issued token however many tokens are live.
 func (st *state) sweepTokens(now time.Time) {
-	if len(st.tokens) < 1024 || len(st.tokens)%256 != 0 {
+	if len(st.tokens) < max(minSweep, st.sweepAt) {
 		return
 	}
 	for k, t := range st.tokens {
@@ -171,6 +176,7 @@ func (st *state) sweepTokens(now time.Time) {
 			delete(st.tokens, k)
 		}
 	}
+	st.sweepAt = 2 * len(st.tokens)
 }
 
 // safeID shortens a client id for logs; client ids are not secret but logs need not hold them whole.
