@@ -24,8 +24,8 @@ const parallelServers = 1000
 // exactly the one message pushed to it.
 func TestThousandServersInOneBinary(t *testing.T) {
 	n := parallelServers
-	if testing.Short() {
-		n = 100
+	if testing.Short() || parallelRaceBuild {
+		n = 200
 	}
 	if _, err := runParallelServers(context.Background(), n); err != nil {
 		t.Fatal(err)

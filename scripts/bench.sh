@@ -6,6 +6,9 @@
 #   scripts/bench.sh --smoke    every measurement for about a second with tiny
 #                               counts; checks the plumbing, not the numbers,
 #                               and writes its report to a temporary file
+#   scripts/bench.sh --baseline REF
+#                               also measure mockeko as built from git REF
+#                               (e.g. main), side by side: before/after figures
 #
 # It installs what it needs: wrk from Debian (apt-get) and Prism from npm
 # (pinned in bench/package-lock.json, installed into bench/node_modules).
@@ -17,12 +20,18 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 
 smoke=0
+baseline=""
 args=()
-for a in "$@"; do
-	case "$a" in
+while [ $# -gt 0 ]; do
+	case "$1" in
 	--smoke) smoke=1 ;;
-	*) args+=("$a") ;;
+	--baseline)
+		baseline="${2:?--baseline needs a git ref}"
+		shift
+		;;
+	*) args+=("$1") ;;
 	esac
+	shift
 done
 
 say() { printf 'bench.sh: %s\n' "$*" >&2; }
@@ -66,6 +75,13 @@ mkdir -p "$tmp/bin"
 go build -o "$tmp/bin/mockeko" ./cmd/mockeko
 go build -o "$tmp/bin/bare" ./bench/bare
 go build -o "$tmp/bin/runner" ./bench/runner
+if [ -n "$baseline" ]; then
+	say "building the baseline from $baseline"
+	mkdir -p "$tmp/baseline"
+	git archive "$baseline" | tar -x -C "$tmp/baseline"
+	(cd "$tmp/baseline" && go build -o "$tmp/bin/mockeko-baseline" ./cmd/mockeko)
+	args=(-baseline "$tmp/bin/mockeko-baseline" "${args[@]}")
+fi
 
 out="$root/BENCHMARKS.md"
 cmdline="scripts/bench.sh"

@@ -61,6 +61,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 // config is what the flags say.
 type config struct {
 	mockeko    string // mockeko binary
+	baseline   string // an older mockeko binary to compare with; empty: none
 	bare       string // bare binary
 	prism      string // Prism's CLI; empty: Prism rows are n/a
 	spec       string // OpenAPI document Prism mocks
@@ -89,6 +90,7 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	fs := flag.NewFlagSet("runner", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.StringVar(&c.mockeko, "mockeko", "bin/mockeko", "mockeko binary")
+	fs.StringVar(&c.baseline, "baseline", "", "an older mockeko binary measured beside -mockeko (before/after figures)")
 	fs.StringVar(&c.bare, "bare", "bin/bare", "bare net/http server binary (bench/bare)")
 	fs.StringVar(&c.prism, "prism", "", "Prism CLI (bench/node_modules/.bin/prism); empty skips Prism")
 	fs.StringVar(&c.spec, "spec", "", "OpenAPI document for Prism")

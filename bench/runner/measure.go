@@ -20,6 +20,7 @@ import (
 const (
 	tStrict = "strict"
 	tOff    = "off"
+	tBase   = "baseline"
 	tBare   = "bare"
 	tPrism  = "prism"
 )
@@ -113,7 +114,7 @@ func measure(ctx context.Context, cfg *config, log io.Writer) (*results, error) 
 	// What the calls need: a group, a user and credentials from the fixtures.
 	var fx fixtureFacts
 	for _, t := range targets {
-		if t.srv != nil && (t.key == tOff || t.key == tStrict) {
+		if t.srv != nil && isMockeko(t.key) {
 			if fx, err = learnFixtures(ctx, t.srv); err != nil {
 				return nil, err
 			}
@@ -129,7 +130,7 @@ func measure(ctx context.Context, cfg *config, log io.Writer) (*results, error) 
 			continue
 		}
 		tok := fakeToken
-		if t.key == tOff || t.key == tStrict {
+		if isMockeko(t.key) {
 			if tok, err = fetchToken(ctx, t.srv.base, fx); err != nil {
 				return nil, fmt.Errorf("%s: %w", t.title, err)
 			}
@@ -155,13 +156,22 @@ func measure(ctx context.Context, cfg *config, log io.Writer) (*results, error) 
 							return nil, fmt.Errorf("%s warm-up %s: %w", t.title, c.key, err)
 						}
 					}
+					before, err := t.srv.usage()
+					if err != nil {
+						return nil, err
+					}
 					r, err := ld.run(ctx, t.srv.base, c, t.auth[c.key], conns, cfg.dur, 0)
 					if err != nil {
 						return nil, fmt.Errorf("%s %s c%d: %w", t.title, c.key, conns, err)
 					}
+					after, err := t.srv.usage()
+					if err != nil {
+						return nil, err
+					}
+					r.ServerCPU, r.Wait = after.cpu-before.cpu, after.wait-before.wait
 					k := cellKey(t.key, c.key, conns)
 					res.Load[k] = append(res.Load[k], r)
-					logf("%-24s %-5s c%-3d %8.0f req/s p50 %v p99 %v errors %d/%d", t.title, c.key, conns, r.RPS(), r.P50, r.P99, r.StatusErrors, r.SocketErrors)
+					logf("%-26s %-5s c%-3d %8.0f req/s p50 %-9v p99 %-9v cpu/req %-8v waited %-8v errors %d/%d", t.title, c.key, conns, r.RPS(), r.P50, r.P99, r.CPUPerRequest(), r.Wait.Round(time.Millisecond), r.StatusErrors, r.SocketErrors)
 				}
 			}
 		}
@@ -217,10 +227,18 @@ func buildTargets(cfg *config, contract bool) []*target {
 	ts := []*target{
 		mk(tStrict, "mockeko (contract strict)", "strict"),
 		mk(tOff, "mockeko (contract off)", "off"),
-		{key: tBare, title: "bare net/http", env: []string{gmp}, argv: func(port int) []string {
+	}
+	if cfg.baseline != "" {
+		baseContract := hasContractFlag(cfg.baseline)
+		ts = append(ts, &target{key: tBase, title: "mockeko (baseline)", env: []string{gmp}, argv: func(port int) []string {
+			return mockekoArgv(cfg.baseline, port, baseContract, "off", 0)
+		}})
+	}
+	ts = append(ts,
+		&target{key: tBare, title: "bare net/http", env: []string{gmp}, argv: func(port int) []string {
 			return []string{cfg.bare, "-addr", fmt.Sprintf("127.0.0.1:%d", port)}
 		}},
-	}
+	)
 	prism := &target{key: tPrism, title: "Prism"}
 	switch {
 	case cfg.prism == "":
@@ -251,11 +269,12 @@ func prismArgv(cfg *config, port int) []string {
 	return []string{cfg.prism, "mock", "-h", "127.0.0.1", "-p", strconv.Itoa(port), "-v", "warn", cfg.spec}
 }
 
+func isMockeko(key string) bool { return key == tStrict || key == tOff || key == tBase }
+
 // readyProbe is the request that tells a target is up: mockeko's health
 // check; for the others (which have no control plane) a documented GET.
 func readyProbe(key string) probe {
-	switch key {
-	case tStrict, tOff:
+	if isMockeko(key) {
 		return probe{path: "/_mockeko/health"}
 	}
 	return probe{path: "/bot/v1/users?username=alice", header: http.Header{"Authorization": {"Bearer " + fakeToken}}}

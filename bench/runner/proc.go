@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -152,6 +153,37 @@ func procRSS(pid int) (cur, peak int64, err error) {
 		return 0, 0, errors.New("no VmRSS in /proc status")
 	}
 	return cur, peak, sc.Err()
+}
+
+// usage is a process's CPU time and run-queue wait so far.
+type usage struct{ cpu, wait time.Duration }
+
+// usage sums the CPU time and scheduler wait of every thread of the server
+// (/proc/PID/task/*/schedstat: nanoseconds on CPU, nanoseconds runnable but
+// waiting). Threads that exited are missed; Go and Node keep theirs.
+func (s *server) usage() (usage, error) {
+	return procUsage(s.cmd.Process.Pid)
+}
+
+func procUsage(pid int) (usage, error) {
+	var u usage
+	tasks, err := filepath.Glob(fmt.Sprintf("/proc/%d/task/*/schedstat", pid))
+	if err != nil || len(tasks) == 0 {
+		return u, fmt.Errorf("no schedstat for pid %d", pid)
+	}
+	for _, f := range tasks {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			continue // the thread exited
+		}
+		var run, wait int64
+		if _, err := fmt.Sscan(string(b), &run, &wait); err != nil {
+			return u, fmt.Errorf("%s: %w", f, err)
+		}
+		u.cpu += time.Duration(run)
+		u.wait += time.Duration(wait)
+	}
+	return u, nil
 }
 
 // limitedWriter keeps the first max bytes written to it.

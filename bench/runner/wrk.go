@@ -36,6 +36,18 @@ type wrkResult struct {
 	Mean         time.Duration
 	StatusErrors int64 // responses >= 400
 	SocketErrors int64
+	// ServerCPU is the CPU time (user+system) the server spent during the
+	// run, and Wait the time its threads were runnable but not running: the
+	// CPU figures hold when other work on the machine steals the core.
+	ServerCPU, Wait time.Duration
+}
+
+// CPUPerRequest is the server's CPU time per request.
+func (r wrkResult) CPUPerRequest() time.Duration {
+	if r.Requests == 0 {
+		return 0
+	}
+	return r.ServerCPU / time.Duration(r.Requests)
 }
 
 // RPS is requests per second over the run.

@@ -1,0 +1,5 @@
+//go:build !race
+
+package mockeko_test
+
+const parallelRaceBuild = false
