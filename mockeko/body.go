@@ -105,19 +105,20 @@ func (s *Server) readBody(w http.ResponseWriter, r *http.Request, allowed encodi
 		}
 		return b, nil
 	}
-	if err := checkJSONObject(raw); err != nil {
-		return nil, err
+	if t := bytes.TrimSpace(raw); len(t) == 0 || t[0] != '{' {
+		return nil, checkJSONObject(raw)
 	}
 	return b, nil
 }
 
-// checkJSONObject accepts a body that is one JSON object, scanning it once;
-// anything else gets the error decodeJSON gives. Handlers decode b.raw into
-// their own struct; b.fields decodes the generic form only when asked.
+// checkJSONObject returns the error the full decode gives a body that is not
+// one JSON object, or nil.
+//
+// readBody only checks that a JSON body starts as an object: the body is
+// validated when it is decoded, in one pass, by decodeJSON(b.raw, &req) or
+// by the first b.str, b.strs or b.requireStr. A handler must do one of those
+// before acting on a JSON body.
 func checkJSONObject(raw []byte) error {
-	if t := bytes.TrimSpace(raw); len(t) > 0 && t[0] == '{' && json.Valid(t) {
-		return nil
-	}
 	var m map[string]json.RawMessage
 	if err := decodeJSON(raw, &m); err != nil {
 		return err
@@ -128,12 +129,15 @@ func checkJSONObject(raw []byte) error {
 	return nil
 }
 
-// fields returns the JSON body's top-level fields, decoding them on first use.
-func (b *body) fields() map[string]json.RawMessage {
+// fields returns the JSON body's top-level fields, decoding (and so
+// validating) the body on first use.
+func (b *body) fields() (map[string]json.RawMessage, error) {
 	if b.json == nil && b.enc == encJSON {
-		_ = json.Unmarshal(b.raw, &b.json) // readBody checked it is an object
+		if err := decodeJSON(b.raw, &b.json); err != nil {
+			return nil, err
+		}
 	}
-	return b.json
+	return b.json, nil
 }
 
 // readAll is io.ReadAll with a first buffer of the announced size, so a
@@ -206,7 +210,11 @@ func jsonKind(goKind string) string {
 // str returns a string field. A JSON field of another type is an error.
 func (b *body) str(name string) (string, error) {
 	if b.enc == encJSON {
-		v, ok := b.fields()[name]
+		f, err := b.fields()
+		if err != nil {
+			return "", err
+		}
+		v, ok := f[name]
 		if !ok || string(v) == "null" {
 			return "", nil
 		}
@@ -224,7 +232,11 @@ func (b *body) str(name string) (string, error) {
 // string (Eko's documented `-F 'uids=["a","b"]'`).
 func (b *body) strs(name string) ([]string, error) {
 	if b.enc == encJSON {
-		v, ok := b.fields()[name]
+		f, err := b.fields()
+		if err != nil {
+			return nil, err
+		}
+		v, ok := f[name]
 		if !ok || string(v) == "null" {
 			return nil, nil
 		}
@@ -332,7 +344,8 @@ func (b *body) requireStr(name string) (string, error) {
 
 func (b *body) has(name string) bool {
 	if b.enc == encJSON {
-		_, ok := b.fields()[name]
+		f, _ := b.fields()
+		_, ok := f[name]
 		return ok
 	}
 	_, ok := b.form[name]

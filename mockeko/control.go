@@ -62,6 +62,9 @@ func (s *Server) readControl(r *http.Request, v any) error {
 	if err != nil {
 		return err
 	}
+	if err := checkJSONObject(raw); err != nil { // the decoder below stops at the first value
+		return err
+	}
 	dec := json.NewDecoder(bytesReader(raw))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {

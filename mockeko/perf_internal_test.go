@@ -2,15 +2,20 @@ package mockeko
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
 	"strings"
 	"testing"
 	"testing/iotest"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/mockeko/mockeko/contract"
 )
 
 // checkJSONObject takes the one-scan path for good bodies; a bad one must
@@ -127,4 +132,66 @@ func TestSweepTokensAmortised(t *testing.T) {
 	if len(st.tokens) != 2*minSweep-1 {
 		t.Errorf("%d tokens after the sweep, want the %d live ones", len(st.tokens), 2*minSweep-1)
 	}
+}
+
+// A JSON body is validated when a handler decodes it, not before: every
+// kind of handler must still turn a bad body away with a precise 400 and
+// store nothing. The contract is off so that the handlers, not the
+// contract middleware in front of them, see the bodies.
+func TestBadJSONBodiesRejected(t *testing.T) {
+	s := NewServer(WithContractMode(contract.ModeOff))
+	defer s.Close()
+	h := s.Handler()
+	tok := handlerTokenForTest(t, h, s.Bot())
+	gid := "5ae99669299892c81ec1d7fa"
+	tests := []struct {
+		name, path, body, wantMsg string
+		control                   bool
+	}{
+		{name: "push: truncated", path: "/bot/v1/group/message", body: `{"gid":"` + gid + `","message":{"type":"text","data":"hi"}`, wantMsg: "malformed JSON"},
+		{name: "push: trailing garbage", path: "/bot/v1/group/message", body: `{"gid":"` + gid + `","message":{"type":"text","data":"hi"}} x`, wantMsg: "malformed JSON"},
+		{name: "push: null", path: "/bot/v1/group/message", body: `null`, wantMsg: "got null"},
+		{name: "push: array", path: "/bot/v1/group/message", body: `[]`, wantMsg: "got array"},
+		{name: "push: empty", path: "/bot/v1/group/message", body: ` `, wantMsg: "empty body"},
+		{name: "push: wrong type", path: "/bot/v1/group/message", body: `{"gid":5}`, wantMsg: "gid must be a string"},
+		{name: "notify: truncated", path: "/bot/v1/notify/text", body: `{"message":"hi"`, wantMsg: "malformed JSON"},
+		{name: "v2 push: trailing garbage", path: "/bot/v2/message/push", body: `{"to":"x","messages":[]}]`, wantMsg: "malformed JSON"},
+		{name: "control: trailing garbage", path: "/_mockeko/users", body: `{"username":"zed"} {}`, wantMsg: "malformed JSON", control: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			before := len(s.Messages("", ""))
+			users := len(s.Users())
+			r := httptest.NewRequest(http.MethodPost, tt.path, strings.NewReader(tt.body))
+			r.Header.Set("Content-Type", "application/json")
+			if !tt.control {
+				r.Header.Set("Authorization", "Bearer "+tok)
+			}
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, r)
+			if rec.Code != http.StatusBadRequest || !strings.Contains(rec.Body.String(), tt.wantMsg) {
+				t.Errorf("POST %s %q: %d %s; want 400 mentioning %q", tt.path, tt.body, rec.Code, rec.Body.String(), tt.wantMsg)
+			}
+			if got := len(s.Messages("", "")); got != before {
+				t.Errorf("messages %d -> %d after a rejected body", before, got)
+			}
+			if got := len(s.Users()); got != users {
+				t.Errorf("users %d -> %d after a rejected body", users, got)
+			}
+		})
+	}
+}
+
+func handlerTokenForTest(t *testing.T, h http.Handler, bot Bot) string {
+	t.Helper()
+	r := httptest.NewRequest(http.MethodPost, "/oauth/token", strings.NewReader("grant_type=client_credentials"))
+	r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	r.SetBasicAuth(url.QueryEscape(bot.ClientID), url.QueryEscape(bot.ClientSecret))
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, r)
+	var tr TokenResponse
+	if err := json.Unmarshal(rec.Body.Bytes(), &tr); err != nil || tr.AccessToken == "" {
+		t.Fatalf("token: %d %s", rec.Code, rec.Body.String())
+	}
+	return tr.AccessToken
 }
