@@ -48,13 +48,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	res.Elapsed = time.Since(start)
-	if err := res.check(cfg); err != nil {
-		return fmt.Errorf("results incomplete: %w", err)
-	}
 	if err := writeReport(cfg, res); err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "runner: wrote %s in %s\n", cfg.out, res.Elapsed.Round(time.Second))
+	if err := res.check(cfg); err != nil {
+		return fmt.Errorf("results incomplete or with errors (see %s): %w", cfg.out, err)
+	}
 	return nil
 }
 

@@ -121,3 +121,43 @@ func TestFmtInt(t *testing.T) {
 		t.Error("ratio 7/10 is not 70%")
 	}
 }
+
+func TestTargetVerdicts(t *testing.T) {
+	r := &results{
+		Calls: []call{{key: "push"}, {key: "users"}},
+		Conns: []int{16},
+		Load: map[string][]wrkResult{
+			cellKey(tOff, "push", 16):    {{Requests: 600, Duration: time.Second, ServerCPU: 600 * 50 * time.Microsecond}},
+			cellKey(tBare, "push", 16):   {{Requests: 1000, Duration: time.Second, ServerCPU: 1000 * 30 * time.Microsecond}},
+			cellKey(tOff, "users", 16):   {{Requests: 900, Duration: time.Second, ServerCPU: 900 * 40 * time.Microsecond}},
+			cellKey(tBare, "users", 16):  {{Requests: 1000, Duration: time.Second, ServerCPU: 1000 * 30 * time.Microsecond}},
+			cellKey(tPrism, "push", 16):  {{Requests: 50, Duration: time.Second}},
+			cellKey(tPrism, "users", 16): {{Requests: 100, Duration: time.Second}},
+		},
+		Targets: []*target{{key: tStrict, na: "n/a (contract not built)"}, {key: tOff, title: "mockeko (contract off)"}, {key: tBare}, {key: tPrism}},
+		GoBench: []goBench{
+			{Name: "WebhookThroughput", Metrics: []metric{{1e6, "ns/op"}, {7200, "deliveries/s"}}},
+			{Name: "WebhookPaced5000", Metrics: []metric{{6.5, "p99-ms"}}},
+		},
+	}
+	got := map[string]string{}
+	for _, row := range r.targets() {
+		got[row.name] = row.verdict
+	}
+	want := map[string]string{
+		"mockeko, contract off, ≥ 70% of bare net/http req/s":    "**missed**", // push: 60%
+		"mockeko, contract strict, ≥ 50% of bare net/http req/s": "n/a",
+		"≥ 5,000 signed webhook deliveries/s":                    "met",
+		"webhook p99 trigger→receive ≤ 5 ms at 5,000/s":          "**missed**",
+	}
+	// The worst cell decides: push is 12× Prism, users only 9×.
+	want["mockeko ≥ 10× Prism req/s (mockeko (contract off))"] = "**missed**"
+	for name, v := range want {
+		if got[name] != v {
+			t.Errorf("%s: verdict %q, want %q", name, got[name], v)
+		}
+	}
+	if q, where, ok := r.worstCPURatio(tOff); !ok || where != "push c16" || q != 0.6 {
+		t.Errorf("worstCPURatio = %v %q %v, want 0.6 at push c16", q, where, ok)
+	}
+}
