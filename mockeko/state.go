@@ -2,8 +2,10 @@ package mockeko
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/mockeko/mockeko/fixtures"
@@ -47,13 +49,18 @@ func newState() *state {
 	}
 }
 
+// defaultFixtures parses the embedded fixtures once per process: the
+// parse was a third of NewServer's cost. The Set is never handed out or
+// changed; build copies what it keeps, so Servers share nothing.
+var defaultFixtures = sync.OnceValues(fixtures.Default)
+
 // build makes the initial state from the fixtures and the options.
 func (s *Server) build() (*state, error) {
 	st := newState()
 	set := s.cfg.fixtures
 	if set == nil && !s.cfg.noFixtures {
 		var err error
-		if set, err = fixtures.Default(); err != nil {
+		if set, err = defaultFixtures(); err != nil {
 			return nil, err
 		}
 	}
@@ -69,7 +76,7 @@ func (s *Server) build() (*state, error) {
 		}
 		for _, u := range set.Users {
 			if err := st.putUser(s.ids, User{ID: u.ID, NetworkID: u.NetworkID, Username: u.Username, Email: u.Email,
-				Firstname: u.Firstname, Lastname: u.Lastname, Position: u.Position, Deleted: u.Deleted, Profile: u.Profile}); err != nil {
+				Firstname: u.Firstname, Lastname: u.Lastname, Position: u.Position, Deleted: u.Deleted, Profile: maps.Clone(u.Profile)}); err != nil {
 				return nil, err
 			}
 		}
