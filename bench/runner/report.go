@@ -77,7 +77,7 @@ type cell struct {
 	rps      float64
 	p50, p99 time.Duration
 	cpu      time.Duration // server CPU per request
-	waited   float64       // share of the run the server waited for a CPU
+	waited   float64       // of the time the server's threads were runnable, the share spent waiting for a CPU
 	errors   int64
 }
 
@@ -94,8 +94,8 @@ func (r *results) cell(target, callKey string, conns int) cell {
 		p50 = append(p50, w.P50)
 		p99 = append(p99, w.P99)
 		cpu = append(cpu, w.CPUPerRequest())
-		if w.Duration > 0 {
-			waited = append(waited, float64(w.Wait)/float64(w.Duration))
+		if busy := w.Wait + w.ServerCPU; busy > 0 {
+			waited = append(waited, float64(w.Wait)/float64(busy))
 		}
 		c.errors += w.StatusErrors + w.SocketErrors
 	}
@@ -309,9 +309,10 @@ func (r *results) markdown(cfg *config) string {
 		}
 	}
 
-	p("\n### Server CPU per request (µs; in brackets: share of the run the server waited for a CPU)\n\n")
-	p("CPU time per request is summed over the server's threads from /proc/PID/task/*/schedstat. It holds when other work " +
-		"on the machine takes the server's core, which requests/s does not: compare the two when the brackets are large.\n\n| call | conns |")
+	p("\n### Server CPU per request (µs; in brackets: of the time the server could run, the share it waited for a CPU)\n\n")
+	p("CPU time per request and run-queue wait are summed over the server's threads from /proc/PID/task/*/schedstat. " +
+		"CPU per request holds better than requests/s when other work on the machine takes the server's core: " +
+		"when the brackets are large, read the ratios from this table.\n\n| call | conns |")
 	for _, t := range r.Targets {
 		p(" %s |", t.title)
 	}
