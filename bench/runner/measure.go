@@ -88,63 +88,89 @@ func measure(ctx context.Context, cfg *config, log io.Writer) (*results, error) 
 	}()
 	logf := func(format string, args ...any) { fmt.Fprintf(log, "bench: "+format+"\n", args...) }
 
-	// Start every available target, pinned to the server CPU.
-	for _, t := range targets {
-		if t.na != "" {
-			continue
-		}
-		port, err := freePort()
-		if err != nil {
-			return nil, err
-		}
-		srv, err := startServer(t.title, pinned(cfg.cpuServer, t.argv(port)), t.env, port)
-		if err != nil {
-			return nil, err
-		}
-		t.srv = srv
-		rctx, cancel := context.WithTimeout(ctx, 60*time.Second)
-		_, err = srv.waitReady(rctx, readyProbe(t.key), time.Now())
-		cancel()
-		if err != nil {
-			return nil, err
-		}
-		logf("%s is up at %s", t.title, srv.base)
-	}
-
-	// What the calls need: a group, a user and credentials from the fixtures.
+	// Every call gets fresh servers, so that what one call leaves behind
+	// (an hour's worth of tokens, a full message store) does not slow the next.
 	var fx fixtureFacts
-	for _, t := range targets {
-		if t.srv != nil && isMockeko(t.key) {
-			if fx, err = learnFixtures(ctx, t.srv); err != nil {
-				return nil, err
+	startAll := func() error {
+		for _, t := range targets {
+			if t.na != "" {
+				continue
 			}
-			break
+			port, err := freePort()
+			if err != nil {
+				return err
+			}
+			srv, err := startServer(t.title, pinned(cfg.cpuServer, t.argv(port)), t.env, port)
+			if err != nil {
+				return err
+			}
+			t.srv = srv
+			rctx, cancel := context.WithTimeout(ctx, 60*time.Second)
+			_, err = srv.waitReady(rctx, readyProbe(t.key), time.Now())
+			cancel()
+			if err != nil {
+				return err
+			}
+		}
+		// What the calls need: a group, a user and credentials from the fixtures.
+		if fx.gid == "" {
+			for _, t := range targets {
+				if t.srv != nil && isMockeko(t.key) {
+					if fx, err = learnFixtures(ctx, t.srv); err != nil {
+						return err
+					}
+					break
+				}
+			}
+			if fx.gid == "" {
+				return fmt.Errorf("no mockeko target started")
+			}
+			res.Calls = benchCalls(fx)
+		}
+		for _, t := range targets {
+			if t.srv == nil {
+				continue
+			}
+			tok := fakeToken
+			if isMockeko(t.key) {
+				if tok, err = fetchToken(ctx, t.srv.base, fx); err != nil {
+					return fmt.Errorf("%s: %w", t.title, err)
+				}
+			}
+			t.auth = map[string]string{"push": "Bearer " + tok, "users": "Bearer " + tok, "token": fx.basic}
+			for _, c := range res.Calls {
+				if err := preflight(ctx, t, c); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	}
+	stopAll := func() {
+		for _, t := range targets {
+			if t.srv != nil {
+				t.srv.stop()
+				t.srv = nil
+			}
 		}
 	}
-	if fx.gid == "" {
-		return nil, fmt.Errorf("no mockeko target started")
+	if err := startAll(); err != nil {
+		return nil, err
 	}
-	res.Calls = benchCalls(fx)
 	for _, t := range targets {
-		if t.srv == nil {
-			continue
-		}
-		tok := fakeToken
-		if isMockeko(t.key) {
-			if tok, err = fetchToken(ctx, t.srv.base, fx); err != nil {
-				return nil, fmt.Errorf("%s: %w", t.title, err)
-			}
-		}
-		t.auth = map[string]string{"push": "Bearer " + tok, "users": "Bearer " + tok, "token": fx.basic}
-		for _, c := range res.Calls {
-			if err := preflight(ctx, t, c); err != nil {
-				return nil, err
-			}
+		if t.srv != nil {
+			logf("%s is up at %s", t.title, t.srv.base)
 		}
 	}
 
 	// Load: interleave the targets so drift hits them alike.
-	for _, c := range res.Calls {
+	for i, c := range res.Calls {
+		if i > 0 {
+			stopAll()
+			if err := startAll(); err != nil {
+				return nil, err
+			}
+		}
 		for ci, conns := range cfg.conns {
 			for rep := range cfg.reps {
 				for _, t := range targets {
@@ -176,12 +202,7 @@ func measure(ctx context.Context, cfg *config, log io.Writer) (*results, error) 
 			}
 		}
 	}
-	for _, t := range targets {
-		if t.srv != nil {
-			t.srv.stop()
-			t.srv = nil
-		}
-	}
+	stopAll()
 
 	// Cold start.
 	if err := measureCold(ctx, cfg, res, targets, logf); err != nil {

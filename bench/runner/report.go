@@ -255,7 +255,7 @@ func (r *results) markdown(cfg *config) string {
 	if cfg.cpuServer != "" {
 		pin = fmt.Sprintf("Servers pinned to CPU %s, wrk to CPU %s", cfg.cpuServer, cfg.cpuLoad)
 	}
-	p("Load: `wrk -t1 -c{16,64}`, %d run(s) of %s per cell, interleaved across servers; the table gives the median run. "+
+	p("Load: `wrk -t1 -c{16,64}`, %d run(s) of %s per cell, interleaved across servers, each call on freshly started servers; the table gives the median run. "+
 		"%s; Go servers at GOMAXPROCS=%d; Prism is one Node process.",
 		cfg.reps, cfg.dur, pin, cfg.gomaxprocs)
 	if cfg.warmup > 0 {
