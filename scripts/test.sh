@@ -86,6 +86,11 @@ else
 	step "skipping scripts/container-check.sh: it needs root"
 fi
 
+# The benchmark harness in smoke mode: every measurement for a moment, so the
+# harness cannot rot (its figures are not judged here; see BENCHMARKS.md).
+step "scripts/bench.sh --smoke"
+./scripts/bench.sh --smoke
+
 if [[ "$FUZZTIME" != 0 ]]; then
 	for pkg in $(go list ./...); do
 		for target in $(go test -list '^Fuzz' "$pkg" | grep '^Fuzz' || true); do
