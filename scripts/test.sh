@@ -72,7 +72,9 @@ step "go vet ./..."
 go vet ./...
 
 step "go test -race -count=1 ./..."
-go test -race -count=1 -timeout 20m ./...
+gotest_log=$(mktemp)
+trap 'rm -f "$gotest_log"' EXIT
+go test -race -count=1 -timeout 20m ./... 2>&1 | tee "$gotest_log"
 
 # The Dockerfile, the image policy and the recipes, without a Docker engine:
 # buildkit's lint rules, the static binary in an empty root as uid 65532, and
@@ -100,4 +102,6 @@ if [[ "$FUZZTIME" != 0 ]]; then
 	done
 fi
 
+# go test's verdict, per package, as the last line a CI reader sees.
 printf '\nscripts/test.sh: PASS in %ds\n' "$((SECONDS - started))"
+printf 'packages: %d passed, %d failed\n' "$(grep -c '^ok ' "$gotest_log")" "$(grep -c '^FAIL' "$gotest_log" || true)"
