@@ -57,11 +57,16 @@ func (s *Server) pushDirectMessage(w http.ResponseWriter, r *http.Request, c *ca
 		return err
 	}
 	g := s.st.directChat(s.ids, &c.bot, u, s.now())
-	m := s.botMessage(c, g.ID, g.MainTopic(), "text", "/bot/v1/direct/message")
-	m.Text = req.Message.Data
+	s.pushText(w, c, g.ID, g.MainTopic(), "/bot/v1/direct/message", req.Message.Data)
+	return nil
+}
+
+// pushText stores a bot's pushed text in a chat and answers the push; the caller holds s.mu.
+func (s *Server) pushText(w http.ResponseWriter, c *call, gid, tid, endpoint, text string) {
+	m := s.botMessage(c, gid, tid, "text", endpoint)
+	m.Text = text
 	s.st.addMessage(s.ids, m, s.cfg.messageCap)
 	writeJSON(w, s.cfg.successStatus, pushAnswer{Status: "success", Message: resultOf(m)})
-	return nil
 }
 
 // pushGroupMessage is POST /bot/v1/group/message: {gid, tid?, message}.
@@ -91,10 +96,7 @@ func (s *Server) pushGroupMessage(w http.ResponseWriter, r *http.Request, c *cal
 	if err != nil {
 		return err
 	}
-	m := s.botMessage(c, g.ID, tid, "text", "/bot/v1/group/message")
-	m.Text = req.Message.Data
-	s.st.addMessage(s.ids, m, s.cfg.messageCap)
-	writeJSON(w, s.cfg.successStatus, pushAnswer{Status: "success", Message: resultOf(m)})
+	s.pushText(w, c, g.ID, tid, "/bot/v1/group/message", req.Message.Data)
 	return nil
 }
 
