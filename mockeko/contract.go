@@ -5,8 +5,6 @@ import (
 	"net/http"
 	"sync"
 
-	"github.com/gorilla/mux"
-
 	"github.com/mockeko/mockeko/contract"
 )
 
@@ -175,9 +173,9 @@ func (s *Server) ContractReport() *contract.Report {
 }
 
 // contractRoutes adds the journal and report to the control plane.
-func (s *Server) contractRoutes(r *mux.Router) {
-	r.Methods(http.MethodGet).Path("/requests").Name("listRequests").HandlerFunc(s.ctl(s.ctlRequests))
-	r.Methods(http.MethodGet).Path("/contract/report").Name("contractReport").HandlerFunc(s.ctlContractReport)
+func (s *Server) contractRoutes(add addRoute) {
+	add(http.MethodGet, "/requests", "listRequests", s.ctl(s.ctlRequests))
+	add(http.MethodGet, "/contract/report", "contractReport", http.HandlerFunc(s.ctlContractReport))
 }
 
 func (s *Server) ctlRequests(*http.Request) (int, any, error) {

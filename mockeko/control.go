@@ -7,8 +7,6 @@ import (
 	"mime"
 	"net/http"
 	"time"
-
-	"github.com/gorilla/mux"
 )
 
 // controlPrefix is the reserved prefix of the control plane. It is never
@@ -17,29 +15,29 @@ const controlPrefix = "/_mockeko"
 
 // controlRoutes lists the control plane, one route per line. The routes and
 // field names are a stable interface (design.md).
-func (s *Server) controlRoutes(r *mux.Router) {
-	r.Methods(http.MethodGet).Path("/health").Name("health").HandlerFunc(s.ctl(s.ctlHealth))
-	r.Methods(http.MethodPost).Path("/reset").Name("reset").HandlerFunc(s.ctl(s.ctlReset))
-	r.Methods(http.MethodGet).Path("/bots").Name("listBots").HandlerFunc(s.ctl(s.ctlBots))
-	r.Methods(http.MethodPost).Path("/bots").Name("putBot").HandlerFunc(s.ctl(s.ctlPutBot))
-	r.Methods(http.MethodGet).Path("/users").Name("listUsers").HandlerFunc(s.ctl(s.ctlUsers))
-	r.Methods(http.MethodPost).Path("/users").Name("putUser").HandlerFunc(s.ctl(s.ctlPutUser))
-	r.Methods(http.MethodGet).Path("/groups").Name("listGroups").HandlerFunc(s.ctl(s.ctlGroups))
-	r.Methods(http.MethodPost).Path("/groups").Name("putGroup").HandlerFunc(s.ctl(s.ctlPutGroup))
-	r.Methods(http.MethodGet).Path("/messages").Name("listMessages").HandlerFunc(s.ctl(s.ctlMessages))
-	r.Methods(http.MethodPost).Path("/clock/advance").Name("advanceClock").HandlerFunc(s.ctl(s.ctlAdvance))
-	r.Methods(http.MethodPost).Path("/replytokens").Name("mintReplyToken").HandlerFunc(s.ctl(s.ctlMintReplyToken))
-	r.Methods(http.MethodPost).Path("/tokens/revoke").Name("revokeTokens").HandlerFunc(s.ctl(s.ctlRevoke))
-	r.Methods(http.MethodGet).Path("/faults").Name("listFaults").HandlerFunc(s.ctl(s.ctlFaults))
-	r.Methods(http.MethodPost).Path("/faults").Name("injectFault").HandlerFunc(s.ctl(s.ctlInjectFault))
-	r.Methods(http.MethodDelete).Path("/faults").Name("clearFaults").HandlerFunc(s.ctl(s.ctlClearFaults))
-	r.Methods(http.MethodPost).Path("/events").Name("simulateEvent").HandlerFunc(s.ctl(s.ctlTrigger))
-	r.Methods(http.MethodGet).Path("/deliveries").Name("listDeliveries").HandlerFunc(s.ctl(s.ctlDeliveries))
-	r.Methods(http.MethodGet).Path("/deliveries/{id}").Name("getDelivery").HandlerFunc(s.ctl(s.ctlDelivery))
-	r.Methods(http.MethodPost).Path("/deliveries/{id}/replay").Name("replayDelivery").HandlerFunc(s.ctl(s.ctlReplay))
-	r.Methods(http.MethodGet).Path("/bots/{id}/webhook").Name("getWebhookConfig").HandlerFunc(s.ctl(s.ctlWebhookConfig))
-	r.Methods(http.MethodPost).Path("/bots/{id}/webhook").Name("putWebhookConfig").HandlerFunc(s.ctl(s.ctlPutWebhookConfig))
-	s.contractRoutes(r)
+func (s *Server) controlRoutes(add addRoute) {
+	add(http.MethodGet, "/health", "health", s.ctl(s.ctlHealth))
+	add(http.MethodPost, "/reset", "reset", s.ctl(s.ctlReset))
+	add(http.MethodGet, "/bots", "listBots", s.ctl(s.ctlBots))
+	add(http.MethodPost, "/bots", "putBot", s.ctl(s.ctlPutBot))
+	add(http.MethodGet, "/users", "listUsers", s.ctl(s.ctlUsers))
+	add(http.MethodPost, "/users", "putUser", s.ctl(s.ctlPutUser))
+	add(http.MethodGet, "/groups", "listGroups", s.ctl(s.ctlGroups))
+	add(http.MethodPost, "/groups", "putGroup", s.ctl(s.ctlPutGroup))
+	add(http.MethodGet, "/messages", "listMessages", s.ctl(s.ctlMessages))
+	add(http.MethodPost, "/clock/advance", "advanceClock", s.ctl(s.ctlAdvance))
+	add(http.MethodPost, "/replytokens", "mintReplyToken", s.ctl(s.ctlMintReplyToken))
+	add(http.MethodPost, "/tokens/revoke", "revokeTokens", s.ctl(s.ctlRevoke))
+	add(http.MethodGet, "/faults", "listFaults", s.ctl(s.ctlFaults))
+	add(http.MethodPost, "/faults", "injectFault", s.ctl(s.ctlInjectFault))
+	add(http.MethodDelete, "/faults", "clearFaults", s.ctl(s.ctlClearFaults))
+	add(http.MethodPost, "/events", "simulateEvent", s.ctl(s.ctlTrigger))
+	add(http.MethodGet, "/deliveries", "listDeliveries", s.ctl(s.ctlDeliveries))
+	add(http.MethodGet, "/deliveries/{id}", "getDelivery", s.ctl(s.ctlDelivery))
+	add(http.MethodPost, "/deliveries/{id}/replay", "replayDelivery", s.ctl(s.ctlReplay))
+	add(http.MethodGet, "/bots/{id}/webhook", "getWebhookConfig", s.ctl(s.ctlWebhookConfig))
+	add(http.MethodPost, "/bots/{id}/webhook", "putWebhookConfig", s.ctl(s.ctlPutWebhookConfig))
+	s.contractRoutes(add)
 }
 
 // ctlFunc handles a control-plane request and returns the status and body.

@@ -4,8 +4,6 @@ import (
 	"context"
 	"net/http"
 	"slices"
-
-	"github.com/gorilla/mux"
 )
 
 // deliveryAnswer is the control plane's answer about one delivery.
@@ -80,7 +78,7 @@ func (s *Server) ctlDeliveries(r *http.Request) (int, any, error) {
 
 // ctlDelivery is GET /_mockeko/deliveries/{id}.
 func (s *Server) ctlDelivery(r *http.Request) (int, any, error) {
-	id := mux.Vars(r)["id"]
+	id := r.PathValue("id")
 	d, ok := s.Delivery(id)
 	if !ok {
 		return 0, nil, notFound("delivery %s not found", id)
@@ -95,7 +93,7 @@ func (s *Server) ctlReplay(r *http.Request) (int, any, error) {
 		return 0, nil, err
 	}
 	drainControl(r)
-	d, err := s.Replay(mux.Vars(r)["id"])
+	d, err := s.Replay(r.PathValue("id"))
 	if err != nil {
 		return 0, nil, err
 	}
@@ -104,7 +102,7 @@ func (s *Server) ctlReplay(r *http.Request) (int, any, error) {
 
 // ctlWebhookConfig is GET /_mockeko/bots/{id}/webhook.
 func (s *Server) ctlWebhookConfig(r *http.Request) (int, any, error) {
-	c, err := s.WebhookConfig(mux.Vars(r)["id"])
+	c, err := s.WebhookConfig(r.PathValue("id"))
 	if err != nil {
 		return 0, nil, err
 	}
@@ -118,7 +116,7 @@ func (s *Server) ctlPutWebhookConfig(r *http.Request) (int, any, error) {
 	if err := s.readControl(r, &c); err != nil {
 		return 0, nil, err
 	}
-	id := mux.Vars(r)["id"]
+	id := r.PathValue("id")
 	if err := s.SetWebhookConfig(id, c); err != nil {
 		return 0, nil, err
 	}

@@ -5,8 +5,6 @@ import (
 	"slices"
 	"strings"
 	"time"
-
-	"github.com/gorilla/mux"
 )
 
 // Fault makes Eko API calls misbehave, to exercise a bot's error handling:
@@ -87,14 +85,10 @@ func (s *Server) takeFault(name, path string) (Fault, bool) {
 	return Fault{}, false
 }
 
-// faultMiddleware applies injected faults to Eko API routes (never to the control plane).
-func (s *Server) faultMiddleware(next http.Handler) http.Handler {
+// withFaults applies injected faults to the Eko API route named op (never
+// to the control plane).
+func (s *Server) withFaults(op string, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		route := mux.CurrentRoute(r)
-		if route == nil || strings.HasPrefix(r.URL.Path, controlPrefix) {
-			next.ServeHTTP(w, r)
-			return
-		}
 		s.mu.Lock()
 		none := len(s.faults) == 0
 		s.mu.Unlock()
@@ -102,7 +96,7 @@ func (s *Server) faultMiddleware(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
-		f, ok := s.takeFault(route.GetName(), r.URL.Path)
+		f, ok := s.takeFault(op, r.URL.Path)
 		if !ok {
 			next.ServeHTTP(w, r)
 			return

@@ -3,8 +3,6 @@ package mockeko
 import (
 	"net/http"
 	"strconv"
-
-	"github.com/gorilla/mux"
 )
 
 // serveFile is GET /file/view/{id} and /file/image/{id}: the bytes of an
@@ -15,7 +13,7 @@ func (s *Server) serveFile(w http.ResponseWriter, r *http.Request, c *call) erro
 	if sz := r.URL.Query().Get("size"); sz != "" && sz != "small" && sz != "medium" && sz != "large" {
 		return badRequest("size must be small, medium or large, got %q", sz)
 	}
-	id := mux.Vars(r)["id"]
+	id := r.PathValue("id")
 	s.mu.Lock()
 	f, ok := s.st.files[id]
 	var data []byte

@@ -4,8 +4,6 @@ import (
 	"net/http"
 	"strings"
 	"unicode/utf8"
-
-	"github.com/gorilla/mux"
 )
 
 // ekoGroup is a group as POST /bot/v1/groups answers it.
@@ -91,7 +89,7 @@ func (s *Server) createTopic(w http.ResponseWriter, r *http.Request, c *call) er
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	g, _, err := s.st.chat(&c.bot, mux.Vars(r)["gid"], "")
+	g, _, err := s.st.chat(&c.bot, r.PathValue("gid"), "")
 	if err != nil {
 		return err
 	}

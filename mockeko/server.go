@@ -11,8 +11,6 @@ import (
 	"strings"
 	"sync"
 	"time"
-
-	"github.com/gorilla/mux"
 )
 
 // A Server is a fake Eko tenant listening on a local address.
@@ -28,11 +26,12 @@ type Server struct {
 	ids     *idgen
 	time    *timeline
 	handler http.Handler
-	router  *mux.Router
-	srv     *http.Server
-	ln      net.Listener
-	client  *http.Client
-	served  chan struct{} // closed when Serve returns
+	// handlers serve the routes, by routeID (routes.go).
+	handlers []http.Handler
+	srv      *http.Server
+	ln       net.Listener
+	client   *http.Client
+	served   chan struct{} // closed when Serve returns
 
 	// hooks lets other parts of the package (webhooks, contract) join the
 	// lifecycle without touching the core.
@@ -81,8 +80,8 @@ func New(opts ...Option) (*Server, error) {
 		return nil, err
 	}
 	s.st = st
-	s.router = s.routes()
-	checked, err := s.withContract(s.router)
+	s.handlers = s.routeHandlers()
+	checked, err := s.withContract(http.HandlerFunc(s.serve))
 	if err != nil {
 		return nil, err
 	}

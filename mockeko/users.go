@@ -3,8 +3,6 @@ package mockeko
 import (
 	"net/http"
 	"strings"
-
-	"github.com/gorilla/mux"
 )
 
 // ekoUser is a user as the Bot API shows it.
@@ -46,14 +44,13 @@ func (s *Server) findUsers(w http.ResponseWriter, r *http.Request, c *call) erro
 // groupUserInfoV2 is GET /bot/v2/groups/{gid}/users/{uid}/info: the user,
 // if both the user and the bot are in the group.
 func (s *Server) groupUserInfoV2(w http.ResponseWriter, r *http.Request, c *call) error {
-	v := mux.Vars(r)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	g, _, err := s.st.chat(&c.bot, v["gid"], "")
+	g, _, err := s.st.chat(&c.bot, r.PathValue("gid"), "")
 	if err != nil {
 		return err
 	}
-	u, err := s.st.user(&c.bot, v["uid"])
+	u, err := s.st.user(&c.bot, r.PathValue("uid"))
 	if err != nil {
 		return err
 	}
@@ -69,7 +66,7 @@ func (s *Server) groupUserInfoV2(w http.ResponseWriter, r *http.Request, c *call
 func (s *Server) directChatV2(w http.ResponseWriter, r *http.Request, c *call) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	u, err := s.st.user(&c.bot, mux.Vars(r)["uid"])
+	u, err := s.st.user(&c.bot, r.PathValue("uid"))
 	if err != nil {
 		return err
 	}
