@@ -1,7 +1,6 @@
 package mockeko
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -29,6 +28,7 @@ type Server struct {
 	// handlers serve the routes, by routeID (routes.go).
 	handlers []http.Handler
 	srv      *http.Server
+	conns    *connTracker // srv's connections, for Close
 	ln       net.Listener
 	client   *http.Client
 	served   chan struct{} // closed when Serve returns
@@ -98,10 +98,12 @@ func New(opts ...Option) (*Server, error) {
 	}
 	s.ln = ln
 	s.URL = "http://" + ln.Addr().String()
+	s.conns = newConnTracker()
 	s.srv = &http.Server{
 		Handler:           s.handler,
 		ReadHeaderTimeout: 10 * time.Second,
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelDebug),
+		ConnState:         s.conns.track,
 	}
 	s.client = &http.Client{Transport: &http.Transport{
 		Proxy:               nil,
@@ -112,7 +114,7 @@ func New(opts ...Option) (*Server, error) {
 	s.served = make(chan struct{})
 	go func() {
 		defer close(s.served)
-		if err := s.srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		if err := s.srv.Serve(ln); err != nil && !errors.Is(err, net.ErrClosed) {
 			s.log.Error("mockeko: serve", "err", err)
 		}
 	}()
@@ -138,19 +140,28 @@ func (s *Server) Close() {
 		s.closed = true
 		s.mu.Unlock()
 		s.wh.close() // first: waiting triggers answer, and bots can still call back
-		ctx, cancel := context.WithTimeout(context.Background(), defaultShutdown)
-		defer cancel()
-		if err := s.srv.Shutdown(ctx); err != nil {
-			s.log.Warn("mockeko: shutdown timed out; closing connections", "err", err)
-			_ = s.srv.Close()
+		// The Client hangs up first, so the TIME_WAIT of its connections
+		// lands on its own (connect-side) port, which Linux reuses at once on
+		// loopback. Were the server to hang up first, every Server would
+		// leave a TIME_WAIT on its listening port for a minute, and binding
+		// port 0 gets slower with each (milliseconds after some thousands).
+		s.client.CloseIdleConnections()
+		s.srv.SetKeepAlivesEnabled(false)
+		_ = s.ln.Close()
+		<-s.served // every accepted connection is now tracked
+		t := time.NewTimer(defaultShutdown)
+		select {
+		case <-s.conns.shut():
+			t.Stop()
+		case <-t.C:
+			s.log.Warn("mockeko: requests still running after the shutdown timeout; closing their connections", "timeout", defaultShutdown)
+			s.conns.closeAll()
+			<-s.conns.drained
 		}
-		<-s.served
 		for i := len(s.closers) - 1; i >= 0; i-- {
 			s.closers[i]()
 		}
-		if t, ok := s.client.Transport.(*http.Transport); ok {
-			t.CloseIdleConnections()
-		}
+		s.client.CloseIdleConnections() // any that went idle meanwhile
 	})
 }
 

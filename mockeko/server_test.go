@@ -213,6 +213,11 @@ func TestUnknownRoute(t *testing.T) {
 	if got := r.header.Get("Allow"); got != "GET, POST" {
 		t.Errorf("Allow = %q, want GET, POST", got)
 	}
+	r = send(t, srv, http.MethodPut, "/_mockeko/faults", "", "", nil)
+	wantError(t, r, 405, "method_not_allowed", "PUT is not allowed on /_mockeko/faults")
+	if got := r.header.Get("Allow"); got != "GET, POST, DELETE" {
+		t.Errorf("Allow = %q, want GET, POST, DELETE", got)
+	}
 }
 
 func TestRoutesListed(t *testing.T) {
