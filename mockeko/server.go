@@ -1,7 +1,6 @@
 package mockeko
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -99,22 +98,33 @@ func New(opts ...Option) (*Server, error) {
 	s.ln = ln
 	s.URL = "http://" + ln.Addr().String()
 	s.conns = newConnTracker()
+	// HTTP/1.1 only: the Server speaks plain HTTP, and net/http would
+	// otherwise set up an HTTP/2 server for every Server on its first Serve.
+	var h1 http.Protocols
+	h1.SetHTTP1(true)
 	s.srv = &http.Server{
+		Protocols:         &h1,
 		Handler:           s.handler,
 		ReadHeaderTimeout: 10 * time.Second,
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelDebug),
 		ConnState:         s.conns.track,
 	}
 	s.client = &http.Client{Transport: &http.Transport{
-		Proxy:               nil,
-		DialContext:         (&net.Dialer{Timeout: 5 * time.Second}).DialContext,
+		Proxy: nil,
+		// No TCP keep-alive probes: the peer is this Server on loopback,
+		// and they cost four setsockopt calls per connection.
+		DialContext:         (&net.Dialer{Timeout: 5 * time.Second, KeepAlive: -1}).DialContext,
 		MaxIdleConnsPerHost: 64,
 		IdleConnTimeout:     90 * time.Second,
 	}}
 	s.served = make(chan struct{})
 	go func() {
 		defer close(s.served)
-		if err := s.srv.Serve(ln); err != nil && !errors.Is(err, net.ErrClosed) {
+		err := s.srv.Serve(ln)
+		s.mu.Lock()
+		closing := s.closed // Close closed the listener
+		s.mu.Unlock()
+		if err != nil && !closing {
 			s.log.Error("mockeko: serve", "err", err)
 		}
 	}()
