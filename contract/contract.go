@@ -15,8 +15,6 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/routers"
 	"github.com/getkin/kin-openapi/routers/gorillamux"
-
-	"github.com/mockeko/mockeko/openapi"
 )
 
 // DefaultName is the file name reported for the embedded Eko Bot API document.
@@ -61,11 +59,16 @@ type OperationInfo struct {
 	Statuses []string `json:"statuses"`
 }
 
-// Default loads the embedded Eko Bot API description. The embedded document is
-// linted by this package's tests, so Default skips the (slow) lint that
-// [Load] runs. Each call compiles a fresh Contract.
-func Default() (*Contract, error) {
-	return compile(openapi.EkoBotAPI, DefaultName, false)
+// Default loads the embedded Eko Bot API description. The document is
+// converted to OpenAPI 3 at build time (ekodoc_gen.go, written by go generate
+// from openapi/eko-bot-api.yaml), so Default only builds the router: no YAML
+// parsing, no conversion and no lint at run time. This package's tests prove
+// that the generated document is what [Load] would compile from the YAML
+// today and that the YAML lints clean. Each call returns a fresh Contract.
+func Default() (c *Contract, err error) {
+	defer recoverCompile(DefaultName, &c, &err)
+	doc, webhook := ekoBotAPIDoc()
+	return build(doc, DefaultName, webhook)
 }
 
 // Load lints a Swagger 2.0 document (YAML or JSON) and compiles it. name is
@@ -114,19 +117,36 @@ func (c *Contract) Operation(method, path string) (op string, ok bool) {
 // kin-openapi's own document validation too; the embedded document skips it
 // because the tests lint it.
 func compile(data []byte, name string, check bool) (c *Contract, err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			c, err = nil, fmt.Errorf("contract: %s: cannot compile the document: %v", name, r)
-		}
-	}()
+	defer recoverCompile(name, &c, &err)
+	d3, webhook, err := convert(data, name, check)
+	if err != nil {
+		return nil, err
+	}
+	return build(d3, name, webhook)
+}
+
+// recoverCompile turns a panic in the engine's compile into an error.
+func recoverCompile(name string, c **Contract, err *error) {
+	if r := recover(); r != nil {
+		*c, *err = nil, fmt.Errorf("contract: %s: cannot compile the document: %v", name, r)
+	}
+}
+
+// convert parses a Swagger 2.0 document and converts it into the OpenAPI 3
+// document the engine validates against: servers dropped, the base path
+// moved into the paths, x-mockeko-oneOf unions and open forms applied.
+// webhook names the webhook delivery definition (x-webhooks), if any. This
+// is the slow part of compiling; for the embedded document it runs at build
+// time (see ekodoc_gen.go).
+func convert(data []byte, name string, check bool) (d3 *openapi3.T, webhook string, err error) {
 	var d2 openapi2.T
 	if err := openapi2.UnmarshalFromData(data, &d2); err != nil {
-		return nil, fmt.Errorf("contract: %s: %w", name, err)
+		return nil, "", fmt.Errorf("contract: %s: %w", name, err)
 	}
 	info := infoFromKin(&d2)
-	d3, err := openapi2conv.ToV3(&d2)
+	d3, err = openapi2conv.ToV3(&d2)
 	if err != nil {
-		return nil, fmt.Errorf("contract: %s: converting to OpenAPI 3: %w", name, err)
+		return nil, "", fmt.Errorf("contract: %s: converting to OpenAPI 3: %w", name, err)
 	}
 	d3.Servers = nil // match any host: the contract is the same on every tenant
 	if base := strings.TrimRight(d2.BasePath, "/"); base != "" {
@@ -138,20 +158,28 @@ func compile(data []byte, name string, check bool) (c *Contract, err error) {
 		d3.Paths = prefixed
 	}
 	if err := applyUnions(d3, info); err != nil {
-		return nil, fmt.Errorf("contract: %s: %w", name, err)
+		return nil, "", fmt.Errorf("contract: %s: %w", name, err)
 	}
 	relaxForms(d3)
 	if check {
 		// Examples are checked by Lint, each at its location.
 		if err := d3.Validate(context.Background(), openapi3.DisableExamplesValidation()); err != nil {
-			return nil, fmt.Errorf("contract: %s: %w", name, err)
+			return nil, "", fmt.Errorf("contract: %s: %w", name, err)
 		}
 	}
+	webhook, _ = webhookDefinition(info)
+	return d3, webhook, nil
+}
+
+// build compiles a converted document (see convert) into a Contract: the
+// router and the per-operation tables. webhook names the delivery
+// definition, "" for none.
+func build(d3 *openapi3.T, name, webhook string) (*Contract, error) {
 	router, err := gorillamux.NewRouter(d3)
 	if err != nil {
 		return nil, fmt.Errorf("contract: %s: %w", name, err)
 	}
-	c = &Contract{name: name, doc: d3, router: router, ops: map[string]*operation{}}
+	c := &Contract{name: name, doc: d3, router: router, ops: map[string]*operation{}}
 	for path, item := range d3.Paths.Map() {
 		for method, o := range item.Operations() {
 			if o.OperationID == "" {
@@ -189,10 +217,10 @@ func compile(data []byte, name string, check bool) (c *Contract, err error) {
 		}
 		return a.method < b.method
 	})
-	if name, ok := webhookDefinition(info); ok {
-		s := d3.Components.Schemas[name]
+	if webhook != "" {
+		s := d3.Components.Schemas[webhook]
 		if s == nil {
-			return nil, fmt.Errorf("contract: %s: x-webhooks names the undefined definition %q", c.name, name)
+			return nil, fmt.Errorf("contract: %s: x-webhooks names the undefined definition %q", c.name, webhook)
 		}
 		c.webhook = s
 	}
