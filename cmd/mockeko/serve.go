@@ -9,8 +9,10 @@ import (
 	"log/slog"
 	"net"
 	"os"
+	"runtime/debug"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/mockeko/mockeko/contract"
@@ -40,6 +42,9 @@ func envFlags(fs *flag.FlagSet) error {
 func envName(flagName string) string {
 	return "MOCKEKO_" + strings.ToUpper(strings.ReplaceAll(flagName, "-", "_"))
 }
+
+// startupGCPercent is the GOGC in force while serve starts (see serve).
+const startupGCPercent = 400
 
 type serveFlags struct {
 	addr          string
@@ -134,6 +139,13 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err := envFlags(fs); err != nil {
 		return err
 	}
+	// Starting allocates a few MB once (the contract, the fixtures, the
+	// routes) on top of what package init left; a collection in the middle
+	// of it only delays the first answer. Collect less often until the
+	// server is up, then go back to the configured GOGC.
+	gcPercent := debug.SetGCPercent(startupGCPercent)
+	restoreGC := sync.OnceFunc(func() { debug.SetGCPercent(gcPercent) })
+	defer restoreGC()
 	logger, err := newLogger(stderr, f.logLevel, f.logFormat)
 	if err != nil {
 		return err
@@ -147,6 +159,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return fmt.Errorf("listen on %s: %w", f.addr, err)
 	}
 	srv, err := mockeko.New(append(opts, mockeko.WithListener(ln))...)
+	restoreGC()
 	if err != nil {
 		ln.Close()
 		return err
