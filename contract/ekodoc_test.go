@@ -500,3 +500,15 @@ func (g *docGen) typeName(t reflect.Type) string {
 	}
 	panic(fmt.Sprintf("contract: generator: cannot spell the type %s", t))
 }
+
+// BenchmarkCompileYAML is what Default cost before the build-time
+// conversion, and what Load still costs for another document (less the
+// lint): parse the YAML, convert, build. Compare with BenchmarkDefault.
+func BenchmarkCompileYAML(b *testing.B) {
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := compile(openapi.EkoBotAPI, DefaultName, false); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

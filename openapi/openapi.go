@@ -8,6 +8,10 @@ import _ "embed"
 // mockeko emulates (token, BotV1, BotV2, files) including the webhook payloads,
 // listed under the vendor extension x-webhooks.
 //
+// The contract package serves this document converted at build time
+// (contract/ekodoc_gen.go): after editing the YAML, run go generate
+// ./contract (the contract tests fail until the two agree).
+//
 //go:embed eko-bot-api.yaml
 var EkoBotAPI []byte
 
