@@ -63,8 +63,8 @@ type OperationInfo struct {
 // converted to OpenAPI 3 at build time (ekodoc_gen.go, written by go generate
 // from openapi/eko-bot-api.yaml), so Default only builds the router: no YAML
 // parsing, no conversion and no lint at run time. This package's tests prove
-// that the generated document is what [Load] would compile from the YAML
-// today and that the YAML lints clean. Each call returns a fresh Contract.
+// that the generated document equals the conversion of today's YAML and that
+// the YAML lints clean. Each call returns a fresh Contract.
 func Default() (c *Contract, err error) {
 	defer recoverCompile(DefaultName, &c, &err)
 	doc, webhook := ekoBotAPIDoc()
