@@ -3,6 +3,7 @@ package contract
 import (
 	"encoding/base64"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 	"time"
@@ -66,6 +67,90 @@ func NewExchange(r *http.Request, reqBody []byte, status int, respHeader http.He
 	e.RequestBody, e.RequestBodyEncoding, e.RequestTruncated = encodeBody(reqBody)
 	e.ResponseBody, e.ResponseBodyEncoding, e.ResponseTruncated = encodeBody(respBody)
 	return e
+}
+
+// Capture is one exchange as [Contract.WrapCapture] saw it: the request and
+// the response as they went by, and what the contract made of them. It
+// holds them as captured; [Capture.Exchange] builds the recorded
+// [Exchange] on demand. A Capture is not modified after it is recorded and
+// is safe to read from several goroutines.
+type Capture struct {
+	// Operation is the operationId ("" when no documented operation matched).
+	Operation string
+	// Status is the response status.
+	Status int
+	// Violations found in the request and the response.
+	Violations []Violation
+
+	start                       time.Time
+	duration                    time.Duration
+	method                      string
+	url                         url.URL
+	reqHeader, respHeader       flatHeader // copies, not redacted
+	reqBody, respBody           []byte     // at most MaxBodyBytes each
+	reqTruncated, respTruncated bool
+}
+
+// Exchange builds the recorded exchange: headers redacted, bodies encoded.
+func (c *Capture) Exchange() Exchange {
+	e := Exchange{Kind: KindAPI, Time: c.start.UTC(), Operation: c.Operation, Method: c.method,
+		URL: c.url.RequestURI(), Status: c.Status, DurationMs: float64(c.duration.Microseconds()) / 1000,
+		RequestHeaders: Redact(c.reqHeader.header()), ResponseHeaders: Redact(c.respHeader.header()), Violations: c.Violations}
+	if c.url.IsAbs() {
+		e.URL = c.url.String()
+	}
+	var t bool
+	e.RequestBody, e.RequestBodyEncoding, t = encodeBody(c.reqBody)
+	e.RequestTruncated = t || c.reqTruncated
+	e.ResponseBody, e.ResponseBodyEncoding, t = encodeBody(c.respBody)
+	e.ResponseTruncated = t || c.respTruncated
+	return e
+}
+
+// flatHeader is a copy of an http.Header in one allocation: its keys and
+// values in pairs (a key with several values comes once per value). A map
+// clone costs several allocations, on every request; the map is rebuilt
+// only when the exchange is read. A header with a key without values, which
+// the pairs cannot hold, is kept as a clone.
+type flatHeader struct {
+	pairs []string
+	clone http.Header // when pairs cannot hold the header; nil otherwise
+	isNil bool
+}
+
+func flattenHeader(h http.Header) flatHeader {
+	if h == nil {
+		return flatHeader{isNil: true}
+	}
+	n := 0
+	for _, vs := range h {
+		if len(vs) == 0 {
+			return flatHeader{clone: h.Clone()}
+		}
+		n += 2 * len(vs)
+	}
+	pairs := make([]string, 0, n)
+	for k, vs := range h {
+		for _, v := range vs {
+			pairs = append(pairs, k, v)
+		}
+	}
+	return flatHeader{pairs: pairs}
+}
+
+// header rebuilds the header (a new map each call).
+func (f flatHeader) header() http.Header {
+	switch {
+	case f.isNil:
+		return nil
+	case f.clone != nil:
+		return f.clone.Clone()
+	}
+	h := make(http.Header, len(f.pairs)/2)
+	for i := 0; i < len(f.pairs); i += 2 {
+		h[f.pairs[i]] = append(h[f.pairs[i]], f.pairs[i+1])
+	}
+	return h
 }
 
 // RequestBytes decodes the recorded request body.

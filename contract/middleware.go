@@ -75,19 +75,38 @@ const maxValidatedBody = 32 << 20
 // streamed through, and the exchange with all its violations goes to record
 // (which may be nil).
 func (c *Contract) Wrap(next http.Handler, mode Mode, record func(Exchange)) http.Handler {
+	if record == nil {
+		return c.WrapCapture(next, mode, nil)
+	}
+	return c.WrapCapture(next, mode, func(cp *Capture) { record(cp.Exchange()) })
+}
+
+// WrapCapture is [Contract.Wrap] for a recorder that keeps what it is given
+// and reads little of it: record gets each exchange as a [Capture], which
+// builds the [Exchange] (redacted headers, encoded bodies) only when asked.
+// A journal that keeps every request then pays for that conversion when it
+// is read, not on every request.
+//
+// The next handler gets the request body as a [*Body]: a handler that wants
+// the whole body can take the bytes already read (Body.ReadAll) instead of
+// reading them again.
+func (c *Contract) WrapCapture(next http.Handler, mode Mode, record func(*Capture)) http.Handler {
+	if mode == ModeOff && record == nil {
+		return next
+	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if strings.HasPrefix(cleanPath(r.URL.Path), ControlPrefix) {
 			next.ServeHTTP(w, r)
 			return
 		}
 		start := time.Now()
-		body, complete, err := readUpTo(r.Body, maxValidatedBody)
+		body, complete, err := readUpTo(r.Body, r.ContentLength, maxValidatedBody)
 		if err != nil {
 			writeError(w, http.StatusBadRequest, "invalid_request", "cannot read the request body: "+err.Error(), nil)
 			return
 		}
 		if complete {
-			r.Body = io.NopCloser(bytes.NewReader(body))
+			r.Body = &Body{b: body}
 		} else {
 			r.Body = struct {
 				io.Reader
@@ -112,24 +131,58 @@ func (c *Contract) Wrap(next http.Handler, mode Mode, record func(Exchange)) htt
 		if tw.status == 0 {
 			tw.status = http.StatusOK
 		}
-		if record == nil && mode == ModeOff {
-			return
-		}
 		if mode != ModeOff && op != "" && !tw.truncated {
-			vs = append(vs, c.ValidateResponse(op, tw.status, tw.Header(), tw.buf.Bytes())...)
+			vs = append(vs, c.ValidateResponse(op, tw.status, tw.Header(), tw.buf)...)
 		}
 		if record != nil {
-			e := NewExchange(r, body, tw.status, tw.Header(), tw.buf.Bytes())
-			e.Time = start.UTC()
-			e.DurationMs = float64(time.Since(start).Microseconds()) / 1000
-			e.Operation = op
-			e.RequestTruncated = e.RequestTruncated || !complete
-			e.ResponseTruncated = e.ResponseTruncated || tw.truncated
-			e.Violations = vs
-			record(e)
+			cp := &Capture{Operation: op, Status: tw.status, Violations: vs,
+				start: start, duration: time.Since(start), method: r.Method, url: *r.URL,
+				reqHeader: flattenHeader(r.Header), respHeader: flattenHeader(tw.Header()),
+				reqBody: keepBody(body), respBody: tw.buf,
+				reqTruncated: !complete || len(body) > MaxBodyBytes, respTruncated: tw.truncated}
+			record(cp)
 		}
 	})
 }
+
+// keepBody returns the part of a request body an exchange keeps. A body
+// within MaxBodyBytes is kept as is (it is never written to); the first
+// MaxBodyBytes of a longer one are copied, so the rest can be collected.
+func keepBody(b []byte) []byte {
+	if len(b) <= MaxBodyBytes {
+		return b
+	}
+	return bytes.Clone(b[:MaxBodyBytes])
+}
+
+// Body is the request body [Contract.WrapCapture] hands to the next
+// handler: the bytes it read to validate the request.
+type Body struct {
+	b   []byte
+	off int
+}
+
+// Read reads from the body like any request body.
+func (b *Body) Read(p []byte) (int, error) {
+	if b.off >= len(b.b) {
+		return 0, io.EOF
+	}
+	n := copy(p, b.b[b.off:])
+	b.off += n
+	return n, nil
+}
+
+// ReadAll reads the rest of the body, like io.ReadAll, but without a copy:
+// the bytes are shared with the recorded exchange, so the caller must not
+// modify them.
+func (b *Body) ReadAll() []byte {
+	rest := b.b[b.off:]
+	b.off = len(b.b)
+	return rest
+}
+
+// Close does nothing: the body is already read.
+func (b *Body) Close() error { return nil }
 
 // blocking reports whether strict mode must refuse the request: any
 // violation but missing credentials, which the server answers (401) as real
@@ -180,25 +233,39 @@ func writeError(w http.ResponseWriter, status int, code, msg string, vs []Violat
 }
 
 // readUpTo reads at most limit bytes; complete is false when more remain.
-func readUpTo(r io.Reader, limit int64) (b []byte, complete bool, err error) {
+// size is the announced length (-1 when unknown): a body that keeps its
+// word is read into one buffer of the right size.
+func readUpTo(r io.Reader, size, limit int64) (b []byte, complete bool, err error) {
 	if r == nil || r == http.NoBody {
 		return nil, true, nil
 	}
-	b, err = io.ReadAll(io.LimitReader(r, limit+1))
-	if err != nil {
-		return nil, false, err
+	if size < 0 || size > limit {
+		size = 512
 	}
-	if int64(len(b)) > limit {
-		return b, false, nil
+	b = make([]byte, 0, size+1) // +1: the read that sees EOF needs room
+	for {
+		n, err := r.Read(b[len(b):min(int64(cap(b)), limit+1)])
+		b = b[:len(b)+n]
+		if int64(len(b)) > limit {
+			return b, false, nil
+		}
+		if err == io.EOF {
+			return b, true, nil
+		}
+		if err != nil {
+			return nil, false, err
+		}
+		if len(b) == cap(b) {
+			b = append(b, 0)[:len(b)]
+		}
 	}
-	return b, true, nil
 }
 
 // teeWriter passes a response through while keeping a copy for validation.
 type teeWriter struct {
 	http.ResponseWriter
 	status    int
-	buf       bytes.Buffer
+	buf       []byte
 	limit     int
 	truncated bool
 }
@@ -214,12 +281,14 @@ func (t *teeWriter) Write(p []byte) (int, error) {
 	if t.status == 0 {
 		t.status = http.StatusOK
 	}
-	if room := t.limit - t.buf.Len(); room > 0 {
+	if room := t.limit - len(t.buf); room > 0 {
 		if len(p) > room {
-			t.buf.Write(p[:room])
+			t.buf = append(t.buf, p[:room]...)
 			t.truncated = true
+		} else if t.buf == nil {
+			t.buf = bytes.Clone(p) // one exact allocation for the usual single write
 		} else {
-			t.buf.Write(p)
+			t.buf = append(t.buf, p...)
 		}
 	} else if len(p) > 0 {
 		t.truncated = true

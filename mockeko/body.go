@@ -10,7 +10,12 @@ import (
 	"mime/multipart"
 	"net/http"
 	"net/url"
+	"reflect"
 	"strings"
+
+	jsonv1 "github.com/go-json-experiment/json/v1"
+
+	"github.com/mockeko/mockeko/contract"
 )
 
 // Body encodings a route accepts.
@@ -93,10 +98,9 @@ func (s *Server) readBody(w http.ResponseWriter, r *http.Request, allowed encodi
 		b.files = form.File
 		return b, nil
 	}
-	r.Body = http.MaxBytesReader(w, r.Body, s.cfg.maxBody)
-	raw, err := readAll(r.Body, min(r.ContentLength, s.cfg.maxBody))
+	raw, err := s.readRaw(w, r)
 	if err != nil {
-		return nil, bodyError(err, s.cfg.maxBody, "body")
+		return nil, err
 	}
 	b.raw = raw
 	if enc == encForm {
@@ -140,6 +144,25 @@ func (b *body) fields() (map[string]json.RawMessage, error) {
 	return b.json, nil
 }
 
+// readRaw reads a JSON or urlencoded body, at most maxBody bytes. The
+// contract middleware has usually read the body already (to validate and
+// record it): its bytes are taken as they are, not copied again.
+func (s *Server) readRaw(w http.ResponseWriter, r *http.Request) ([]byte, error) {
+	if cb, ok := r.Body.(*contract.Body); ok {
+		raw := cb.ReadAll()
+		if int64(len(raw)) > s.cfg.maxBody {
+			return nil, bodyError(&http.MaxBytesError{Limit: s.cfg.maxBody}, s.cfg.maxBody, "body")
+		}
+		return raw, nil
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, s.cfg.maxBody)
+	raw, err := readAll(r.Body, min(r.ContentLength, s.cfg.maxBody))
+	if err != nil {
+		return nil, bodyError(err, s.cfg.maxBody, "body")
+	}
+	return raw, nil
+}
+
 // readAll is io.ReadAll with a first buffer of the announced size, so a
 // body with a Content-Length is read without growing and copying.
 func readAll(r io.Reader, size int64) ([]byte, error) {
@@ -170,11 +193,24 @@ func bodyError(err error, limit int64, what string) error {
 	return badRequest("malformed %s: %v", what, err)
 }
 
-// decodeJSON unmarshals a JSON body into v with messages that say where the problem is.
+// decodeJSON unmarshals a JSON body into v (a pointer) with messages that
+// say where the problem is.
+//
+// It decodes with github.com/go-json-experiment/json/v1: encoding/json's
+// API and semantics (it is what encoding/json becomes under
+// GOEXPERIMENT=jsonv2) at two to three times the speed. Only the error
+// texts differ, so a body it refuses is decoded again by encoding/json for
+// the messages clients get.
 func decodeJSON(raw []byte, v any) error {
 	if len(bytes.TrimSpace(raw)) == 0 {
 		return badRequest("empty body: send a JSON object")
 	}
+	if jsonv1.Unmarshal(raw, v) == nil {
+		return nil
+	}
+	// The fast decoder has the same semantics but words its errors its own
+	// way: decode again, from scratch, for encoding/json's.
+	reflect.ValueOf(v).Elem().SetZero()
 	err := json.Unmarshal(raw, v)
 	if err == nil {
 		return nil

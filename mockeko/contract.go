@@ -49,33 +49,75 @@ func WithContract(c *contract.Contract) Option {
 
 // requestJournal is the API request journal: every Eko API exchange with its
 // contract violations, oldest first, at most DefaultJournalCap.
+//
+// API exchanges are kept as the middleware captured them and turned into
+// contract.Exchange values (headers redacted, bodies encoded) only when the
+// journal is read, which is rare next to the requests that fill it. The
+// entries live in a ring, so dropping the oldest tenth copies nothing.
 type requestJournal struct {
 	contract *contract.Contract
 	mode     contract.Mode
 	mu       sync.Mutex
-	ex       []contract.Exchange
+	ring     []journalEntry // grows to DefaultJournalCap, then wraps
+	head     int            // index of the oldest entry
+	n        int            // entries kept
 }
 
-func (j *requestJournal) record(e contract.Exchange) {
-	j.mu.Lock()
-	if len(j.ex) >= DefaultJournalCap {
-		j.ex = append([]contract.Exchange(nil), j.ex[DefaultJournalCap/10:]...)
+// journalEntry is one exchange: captured by the middleware, or built (webhooks).
+type journalEntry struct {
+	cp *contract.Capture
+	ex *contract.Exchange
+}
+
+func (e journalEntry) exchange() contract.Exchange {
+	if e.cp != nil {
+		return e.cp.Exchange()
 	}
-	j.ex = append(j.ex, e)
-	j.mu.Unlock()
+	return *e.ex
 }
 
-func (j *requestJournal) all() []contract.Exchange {
+func (j *requestJournal) record(e contract.Exchange) { j.add(journalEntry{ex: &e}) }
+
+func (j *requestJournal) recordCapture(cp *contract.Capture) { j.add(journalEntry{cp: cp}) }
+
+func (j *requestJournal) add(e journalEntry) {
 	j.mu.Lock()
 	defer j.mu.Unlock()
-	out := make([]contract.Exchange, len(j.ex))
-	copy(out, j.ex)
+	if j.n == DefaultJournalCap {
+		// Full: drop the oldest tenth.
+		for i := range DefaultJournalCap / 10 {
+			j.ring[(j.head+i)%DefaultJournalCap] = journalEntry{}
+		}
+		j.head = (j.head + DefaultJournalCap/10) % DefaultJournalCap
+		j.n -= DefaultJournalCap / 10
+	}
+	if len(j.ring) < DefaultJournalCap {
+		j.ring = append(j.ring, e) // not yet wrapped: head is 0 and n == len(ring)
+	} else {
+		j.ring[(j.head+j.n)%DefaultJournalCap] = e
+	}
+	j.n++
+}
+
+// all builds the exchanges, oldest first. The building happens outside the
+// lock: recorded entries never change.
+func (j *requestJournal) all() []contract.Exchange {
+	j.mu.Lock()
+	entries := make([]journalEntry, j.n)
+	for i := range entries {
+		entries[i] = j.ring[(j.head+i)%len(j.ring)]
+	}
+	j.mu.Unlock()
+	out := make([]contract.Exchange, len(entries))
+	for i, e := range entries {
+		out[i] = e.exchange()
+	}
 	return out
 }
 
 func (j *requestJournal) reset() {
 	j.mu.Lock()
-	j.ex = nil
+	j.ring, j.head, j.n = nil, 0, 0
 	j.mu.Unlock()
 }
 
@@ -90,26 +132,29 @@ func (s *Server) withContract(next http.Handler) (http.Handler, error) {
 		}
 	}
 	s.reqs = &requestJournal{contract: c, mode: s.cfg.contractMode}
-	return c.Wrap(next, s.cfg.contractMode, s.recordExchange), nil
+	return c.WrapCapture(next, s.cfg.contractMode, s.recordExchange), nil
 }
 
-func (s *Server) recordExchange(e contract.Exchange) {
-	s.reqs.record(e)
+func (s *Server) recordExchange(cp *contract.Capture) {
+	s.reqs.recordCapture(cp)
+	if len(cp.Violations) == 0 {
+		return
+	}
 	var ours []contract.Violation
-	for _, v := range e.Violations {
+	for _, v := range cp.Violations {
 		if v.Direction == contract.DirectionResponse {
 			ours = append(ours, v)
 		} else {
-			s.log.Info("contract: request violation", "operation", e.Operation, "location", v.Location, "violation", v.Message)
+			s.log.Info("contract: request violation", "operation", cp.Operation, "location", v.Location, "violation", v.Message)
 		}
 	}
 	if len(ours) > 0 {
 		for _, v := range ours {
-			s.log.Error("contract: mockeko answered outside the contract (a mockeko bug)", "operation", e.Operation,
-				"status", e.Status, "location", v.Location, "violation", v.Message)
+			s.log.Error("contract: mockeko answered outside the contract (a mockeko bug)", "operation", cp.Operation,
+				"status", cp.Status, "location", v.Location, "violation", v.Message)
 		}
 		if h := responseViolationHook; h != nil {
-			h(e)
+			h(cp.Exchange())
 		}
 	}
 }

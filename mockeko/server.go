@@ -215,7 +215,12 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 			r.URL.Path = collapseSlashes(r.URL.Path)
 			r.URL.RawPath = ""
 		}
-		start := time.Now()
+		// The access log is at info: under a quieter level, skip building it.
+		logged := s.log.Enabled(r.Context(), slog.LevelInfo)
+		var start time.Time
+		if logged {
+			start = time.Now()
+		}
 		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
 		defer func() {
 			if v := recover(); v != nil {
@@ -227,8 +232,10 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 					writeError(rec, errorf(http.StatusInternalServerError, "server_error", "internal error: %v", v))
 				}
 			}
-			s.log.Info("request", "method", r.Method, "path", r.URL.Path, "status", rec.status,
-				"duration", time.Since(start).Round(time.Microsecond))
+			if logged {
+				s.log.Info("request", "method", r.Method, "path", r.URL.Path, "status", rec.status,
+					"duration", time.Since(start).Round(time.Microsecond))
+			}
 		}()
 		next.ServeHTTP(rec, r)
 	})
