@@ -68,10 +68,10 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 		b = []byte(`{"status":500,"message":"encoding failed","error":"server_error","error_description":"encoding failed"}`)
 	}
 	b = append(b, '\n')
+	// The keys are canonical, and the three values share one allocation.
+	vals := [...]string{"application/json; charset=utf-8", strconv.Itoa(len(b)), "no-store"}
 	h := w.Header()
-	h.Set("Content-Type", "application/json; charset=utf-8")
-	h.Set("Content-Length", strconv.Itoa(len(b)))
-	h.Set("Cache-Control", "no-store")
+	h["Content-Type"], h["Content-Length"], h["Cache-Control"] = vals[0:1:1], vals[1:2:2], vals[2:3:3]
 	w.WriteHeader(status)
 	_, _ = w.Write(b)
 }
