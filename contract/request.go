@@ -94,9 +94,10 @@ func jsonBodySchema(route *routers.Route, contentType string) *openapi3.Schema {
 	if rb == nil || rb.Value == nil {
 		return nil
 	}
-	mt, _, err := mime.ParseMediaType(contentType)
-	if err != nil || mt != "application/json" {
-		return nil
+	if contentType != "application/json" { // the usual case, without mime.ParseMediaType's map
+		if mt, _, err := mime.ParseMediaType(contentType); err != nil || mt != "application/json" {
+			return nil
+		}
 	}
 	m := rb.Value.Content.Get("application/json")
 	if m == nil || m.Schema == nil || m.Schema.Value == nil {

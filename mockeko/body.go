@@ -64,7 +64,7 @@ func (s *Server) readBody(w http.ResponseWriter, r *http.Request, allowed encodi
 	if ct == "" {
 		return nil, errorf(http.StatusUnsupportedMediaType, "unsupported_media_type", "missing Content-Type: send one of %s", allowed)
 	}
-	mt, params, err := mime.ParseMediaType(ct)
+	mt, params, err := parseMediaType(ct)
 	if err != nil {
 		return nil, errorf(http.StatusUnsupportedMediaType, "unsupported_media_type", "malformed Content-Type %q: %v", ct, err)
 	}
@@ -113,6 +113,16 @@ func (s *Server) readBody(w http.ResponseWriter, r *http.Request, allowed encodi
 		return nil, checkJSONObject(raw)
 	}
 	return b, nil
+}
+
+// parseMediaType is mime.ParseMediaType, without its parameter map for
+// the plain media types bots send on every call.
+func parseMediaType(ct string) (mediatype string, params map[string]string, err error) {
+	switch ct {
+	case "application/json", "application/x-www-form-urlencoded":
+		return ct, nil, nil
+	}
+	return mime.ParseMediaType(ct)
 }
 
 // checkJSONObject returns the error the full decode gives a body that is not

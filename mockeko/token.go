@@ -3,7 +3,6 @@ package mockeko
 import (
 	"crypto/subtle"
 	"fmt"
-	"mime"
 	"net/http"
 	"net/url"
 	"slices"
@@ -31,7 +30,7 @@ func oauthError(status int, code, format string, args ...any) *Error {
 }
 
 func (s *Server) token(w http.ResponseWriter, r *http.Request) error {
-	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	mt, _, _ := parseMediaType(r.Header.Get("Content-Type"))
 	switch mt {
 	case "application/x-www-form-urlencoded":
 	case "application/json":
