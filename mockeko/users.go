@@ -37,7 +37,9 @@ func (s *Server) findUsers(w http.ResponseWriter, r *http.Request, c *call) erro
 			out = append(out, wireUser(u))
 		}
 	}
-	writeJSON(w, http.StatusOK, map[string][]ekoUser{"users": out})
+	writeJSON(w, http.StatusOK, struct {
+		Users []ekoUser `json:"users"`
+	}{out}) // a struct, not a map: the same JSON without sorting keys
 	return nil
 }
 
