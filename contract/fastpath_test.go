@@ -1,8 +1,11 @@
 package contract
 
 import (
+	"context"
 	"net/http"
 	"testing"
+
+	"github.com/getkin/kin-openapi/openapi3filter"
 )
 
 // fastSeeds are responses the fast path sees: valid ones, and near misses.
@@ -56,5 +59,42 @@ func TestJSONResponseValidCovers(t *testing.T) {
 		if !jsonResponseValid(c.ops[s.op], s.status, http.Header{"Content-Type": {s.ct}}, []byte(s.body)) {
 			t.Errorf("%s %d %s: not passed by the fast path", s.op, s.status, s.body)
 		}
+	}
+}
+
+// paramsAndSecurityValid passes only what openapi3filter passes, for every
+// operation and a range of credentials.
+func TestParamsAndSecurityValidAgreesWithOpenapi3filter(t *testing.T) {
+	t.Parallel()
+	c := mustDefault(t)
+	auths := []string{"", "Bearer " + token, "bearer " + token, "Bearer ", "Basic dXNlcjpwYXNz", "Token x", "Bearer a b"}
+	covered := false
+	for _, id := range c.order {
+		o := c.ops[id]
+		for _, auth := range auths {
+			for _, query := range []string{"", "?access_token=" + token} {
+				r, err := http.NewRequest(o.method, "http://eko.invalid"+o.path+query, http.NoBody)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if auth != "" {
+					r.Header.Set("Authorization", auth)
+				}
+				if !c.paramsAndSecurityValid(o.route, r) {
+					continue
+				}
+				in := &openapi3filter.RequestValidationInput{Request: r, Route: o.route,
+					Options: &openapi3filter.Options{MultiError: true, ExcludeRequestBody: true, AuthenticationFunc: c.authenticate}}
+				if err := openapi3filter.ValidateRequest(context.Background(), in); err != nil {
+					t.Errorf("%s with %q%s: the fast path passed what openapi3filter refuses: %v", id, auth, query, err)
+				}
+				if id == "pushGroupMessage" && auth == "Bearer "+token {
+					covered = true
+				}
+			}
+		}
+	}
+	if !covered {
+		t.Error("the fast path does not cover a group push with a bearer token")
 	}
 }
