@@ -3,6 +3,8 @@ package mockeko
 import (
 	"bytes"
 	"net/http"
+	"net/url"
+	"slices"
 	"sync"
 
 	"github.com/mockeko/mockeko/contract"
@@ -163,29 +165,34 @@ func (s *Server) recordExchange(cp *contract.Capture) {
 // headers mockeko sent (a violation there is a mockeko bug, logged as an
 // error) and the bot's answer (the bot's business: recorded only). The
 // exchange joins the request journal with kind "webhook", so the contract
-// report covers webhooks too.
+// report covers webhooks too. The payload and headers are the same on
+// every attempt of a delivery, so they are validated on its first attempt
+// and their violations repeated on the later ones.
 func (s *Server) checkWebhook(dl *delivery, status int, header http.Header, answer []byte, err error) {
 	if s.cfg.contractMode == contract.ModeOff {
 		return
 	}
 	c := s.reqs.contract
-	h := http.Header{}
+	h := make(http.Header, 4)
 	setWebhookHeaders(h, dl)
-	vs := c.ValidateWebhookHeader(h)
-	vs = append(vs, c.ValidateWebhook(dl.Body)...)
+	if !dl.checked {
+		dl.sentVs = append(c.ValidateWebhookHeader(h), c.ValidateWebhook(dl.Body)...)
+		target := dl.URL
+		if target == "" {
+			target = "http://bot.inprocess/"
+		}
+		u, perr := url.Parse(target)
+		if perr != nil {
+			u, _ = url.Parse("http://bot.invalid/")
+		}
+		dl.target, dl.checked = u, true
+	}
+	vs := slices.Clone(dl.sentVs)
 	if err == nil {
 		vs = append(vs, c.ValidateWebhookAnswer(status, header, answer)...)
 	}
-	target := dl.URL
-	if target == "" {
-		target = "http://bot.inprocess/"
-	}
-	r, rerr := http.NewRequest(http.MethodPost, target, nil)
-	if rerr != nil {
-		r, _ = http.NewRequest(http.MethodPost, "http://bot.invalid/", nil)
-	}
-	r.Header = h
-	e := contract.NewExchange(r, dl.Body, status, header, answer)
+	e := contract.NewExchange(&http.Request{Method: http.MethodPost, URL: dl.target}, dl.Body, status, header, answer)
+	e.RequestHeaders = h // built here, with no credential to redact
 	e.Kind, e.Operation, e.Violations = contract.KindWebhook, contract.WebhookOperation, vs
 	if err != nil {
 		e.Error = err.Error()

@@ -210,9 +210,6 @@ func (ev *Event) check() error {
 		}
 		return nil
 	}
-	forbid := map[string]bool{"message": ev.Message != nil, "postback": ev.Postback != nil,
-		"workflow": ev.Workflow != nil, "tap": ev.Tap != nil}
-	allowed := map[string]string{EventTypeMessage: "message", EventTypePostback: "postback", EventTypeWorkflow: "workflow", EventTypeTap: "tap"}
 	switch ev.Type {
 	case EventTypeJoin, EventTypeMessage, EventTypePostback, EventTypeWorkflow, EventTypeTap:
 	case "":
@@ -220,9 +217,13 @@ func (ev *Event) check() error {
 	default:
 		return badRequest("type %q is not an event type: want join, message, postback, workflow or tap", ev.Type)
 	}
-	for field, set := range forbid {
-		if set && allowed[ev.Type] != field {
-			return badRequest("%q does not belong in a %s event", field, ev.Type)
+	// Each payload field belongs to the event type of the same name only.
+	for _, f := range [...]struct {
+		field string
+		set   bool
+	}{{"message", ev.Message != nil}, {"postback", ev.Postback != nil}, {"workflow", ev.Workflow != nil}, {"tap", ev.Tap != nil}} {
+		if f.set && f.field != ev.Type {
+			return badRequest("%q does not belong in a %s event", f.field, ev.Type)
 		}
 	}
 	if ev.Type != EventTypeWorkflow {

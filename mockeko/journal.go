@@ -4,8 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"net/url"
 	"slices"
 	"time"
+
+	"github.com/mockeko/mockeko/contract"
 )
 
 // Delivery states. A delivery starts pending and ends in exactly one of
@@ -74,6 +77,13 @@ type delivery struct {
 	done     chan struct{} // closed at the terminal state
 	queueKey [2]string
 	ver      uint64 // bumped on every change, so waiters re-check only what changed
+
+	// The contract check's per-delivery part (checkWebhook), touched only
+	// by the goroutine making the attempts: the payload and headers are the
+	// same on every attempt, so they are validated once.
+	checked bool
+	sentVs  []contract.Violation // violations in what mockeko sent
+	target  *url.URL             // the URL as the journal records it
 }
 
 func (d *delivery) snapshot() Delivery {
@@ -114,16 +124,28 @@ type journal struct {
 	cap     int
 	evictAt int // evict runs when the journal grows past this
 	seq     uint64
-	changed chan struct{} // closed and replaced on every change
+	changed chan struct{} // closed on the next change; nil while nobody waits
 }
 
 func newJournal(cap int) *journal {
-	return &journal{byID: map[string]*delivery{}, cap: cap, evictAt: cap + cap/16, changed: make(chan struct{})}
+	return &journal{byID: map[string]*delivery{}, cap: cap, evictAt: cap + cap/16}
 }
 
+// notify wakes the WaitDelivery callers waiting for a change.
 func (j *journal) notify() {
-	close(j.changed)
-	j.changed = make(chan struct{})
+	if j.changed != nil {
+		close(j.changed)
+		j.changed = nil
+	}
+}
+
+// wait returns a channel closed on the next change. It is made only when
+// someone waits, so a change nobody waits for costs nothing.
+func (j *journal) wait() <-chan struct{} {
+	if j.changed == nil {
+		j.changed = make(chan struct{})
+	}
+	return j.changed
 }
 
 func (j *journal) add(d *delivery) {
@@ -198,7 +220,7 @@ func (s *Server) WaitDelivery(ctx context.Context, match func(Delivery) bool) (D
 	seen := map[*delivery]uint64{} // what match already rejected, by version
 	for {
 		d.mu.Lock()
-		ch := d.j.changed
+		ch := d.j.wait()
 		var snaps []Delivery
 		for _, x := range d.j.order {
 			if v, ok := seen[x]; ok && v == x.ver+1 {

@@ -41,6 +41,7 @@ type dispatcher struct {
 	closed   bool
 	lost     int            // deliveries failed by Close
 	wg       sync.WaitGroup // every worker goroutine, of every generation
+	signer   signer         // submit's HMAC, kept for the next delivery
 }
 
 // chatQueue is one chat's deliveries in trigger order (OrderPerChat).
@@ -232,7 +233,7 @@ func (d *dispatcher) submit(dl *delivery, secret string) (*delivery, error) {
 	}
 	f := dl.cfg.Faults
 	hit := func(rate float64) bool { return rate >= 1 || (rate > 0 && d.rng.Float64() < rate) }
-	dl.Signature = Sign(secret, dl.Body)
+	dl.Signature = d.signer.sign(secret, dl.Body)
 	if hit(f.BadSignature) {
 		dl.Signature = wrongSignature(secret, dl.Body)
 		dl.Faults = append(dl.Faults, "badSignature")
@@ -435,6 +436,9 @@ func (d *dispatcher) finishLocked(dl *delivery, state, why string) {
 	if state != DeliveryDelivered {
 		lv = slog.LevelWarn
 	}
+	if !d.s.log.Enabled(context.Background(), lv) {
+		return // the arguments below cost allocations on every delivery
+	}
 	status := 0
 	if n := len(dl.Attempts); n > 0 {
 		status = dl.Attempts[n-1].Status
@@ -534,7 +538,7 @@ func (d *dispatcher) post(ctx context.Context, dl *delivery) (int, http.Header, 
 		return 0, nil, nil, trimURLError(err)
 	}
 	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseRead))
+	body, err := readAnswer(resp)
 	if err != nil {
 		if errors.Is(err, context.DeadlineExceeded) {
 			return resp.StatusCode, resp.Header, body, context.DeadlineExceeded
@@ -542,6 +546,34 @@ func (d *dispatcher) post(ctx context.Context, dl *delivery) (int, http.Header, 
 		return resp.StatusCode, resp.Header, body, fmt.Errorf("reading the answer after %d: %v", resp.StatusCode, err)
 	}
 	return resp.StatusCode, resp.Header, body, nil
+}
+
+// readAnswer reads the first maxResponseRead bytes of the bot's answer,
+// into a buffer sized by its Content-Length when it has one (most bots
+// answer an empty 200, which costs nothing).
+func readAnswer(resp *http.Response) ([]byte, error) {
+	if resp.ContentLength == 0 {
+		return nil, nil
+	}
+	size := 512
+	if resp.ContentLength > 0 {
+		size = int(min(resp.ContentLength, maxResponseRead)) + 1 // +1: room to see EOF without growing
+	}
+	b := make([]byte, 0, size)
+	r := io.LimitReader(resp.Body, maxResponseRead)
+	for {
+		if len(b) == cap(b) {
+			b = append(b, 0)[:len(b)]
+		}
+		n, err := r.Read(b[len(b):cap(b)])
+		b = b[:len(b)+n]
+		if err == io.EOF {
+			return b, nil
+		}
+		if err != nil {
+			return b, err
+		}
+	}
 }
 
 // trimURLError drops the `Post "url": ` wrapping of a client error.
@@ -558,11 +590,14 @@ func trimURLError(err error) error {
 	return err
 }
 
+// setWebhookHeaders sets the headers of a webhook request. The keys are in
+// canonical form and the four values share one allocation.
 func setWebhookHeaders(h http.Header, dl *delivery) {
-	h.Set("Content-Type", webhookContentType)
-	h.Set("User-Agent", webhookUserAgent)
-	h.Set("Accept", webhookAccept)
-	h.Set(SignatureHeader, dl.Signature)
+	v := [...]string{webhookContentType, webhookUserAgent, webhookAccept, dl.Signature}
+	h["Content-Type"] = v[0:1:1]
+	h["User-Agent"] = v[1:2:2]
+	h["Accept"] = v[2:3:3]
+	h[SignatureHeader] = v[3:4:4]
 }
 
 // serveInProcess hands dl to the bot's handler with no socket.
