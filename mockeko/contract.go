@@ -161,22 +161,33 @@ func (s *Server) recordExchange(cp *contract.Capture) {
 	}
 }
 
+// sentCheck is the contract check of what a delivery sends: the same
+// payload and headers on every attempt, so they are validated on the first
+// and the violations reused by the retries. It lives for one deliver call.
+type sentCheck struct {
+	done   bool
+	vs     []contract.Violation // violations in the payload and headers
+	target *url.URL             // the URL as the journal records it
+}
+
 // checkWebhook holds one delivery attempt to the contract: the payload and
 // headers mockeko sent (a violation there is a mockeko bug, logged as an
 // error) and the bot's answer (the bot's business: recorded only). The
 // exchange joins the request journal with kind "webhook", so the contract
-// report covers webhooks too. The payload and headers are the same on
-// every attempt of a delivery, so they are validated on its first attempt
-// and their violations repeated on the later ones.
-func (s *Server) checkWebhook(dl *delivery, status int, header http.Header, answer []byte, err error) {
+// report covers webhooks too. sent is the request's headers, or nil to
+// build them again (an in-process handler may have changed its copy).
+func (s *Server) checkWebhook(dl *delivery, chk *sentCheck, sent http.Header, status int, header http.Header, answer []byte, err error) {
 	if s.cfg.contractMode == contract.ModeOff {
 		return
 	}
 	c := s.reqs.contract
-	h := make(http.Header, 4)
-	setWebhookHeaders(h, dl)
-	if !dl.checked {
-		dl.sentVs = append(c.ValidateWebhookHeader(h), c.ValidateWebhook(dl.Body)...)
+	h := sent
+	if h == nil {
+		h = make(http.Header, 4)
+		setWebhookHeaders(h, dl)
+	}
+	if !chk.done {
+		chk.vs = append(c.ValidateWebhookHeader(h), c.ValidateWebhook(dl.Body)...)
 		target := dl.URL
 		if target == "" {
 			target = "http://bot.inprocess/"
@@ -185,14 +196,14 @@ func (s *Server) checkWebhook(dl *delivery, status int, header http.Header, answ
 		if perr != nil {
 			u, _ = url.Parse("http://bot.invalid/")
 		}
-		dl.target, dl.checked = u, true
+		chk.target, chk.done = u, true
 	}
-	vs := slices.Clone(dl.sentVs)
+	vs := slices.Clone(chk.vs)
 	if err == nil {
 		vs = append(vs, c.ValidateWebhookAnswer(status, header, answer)...)
 	}
-	e := contract.NewExchange(&http.Request{Method: http.MethodPost, URL: dl.target}, dl.Body, status, header, answer)
-	e.RequestHeaders = h // built here, with no credential to redact
+	e := contract.NewExchange(&http.Request{Method: http.MethodPost, URL: chk.target}, dl.Body, status, header, answer)
+	e.RequestHeaders = h // mockeko's own headers: no credential to redact
 	e.Kind, e.Operation, e.Violations = contract.KindWebhook, contract.WebhookOperation, vs
 	if err != nil {
 		e.Error = err.Error()

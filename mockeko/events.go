@@ -568,12 +568,10 @@ func (s *Server) performLocked(p *plan) (Delivery, error) {
 			return Delivery{}, err // cannot happen: the chat was checked
 		}
 	}
-	event, err := s.eventJSON(p, stored, rt.Token, now)
+	body, err := s.webhookBody(p, stored, rt.Token, now)
 	if err != nil {
 		return Delivery{}, err
 	}
-	body := make([]byte, 0, len(bodyPrefix)+len(event)+2)
-	body = append(append(append(body, bodyPrefix...), event...), `]}`...)
 	dl := &delivery{cfg: p.cfg, handler: p.handler}
 	dl.BotID, dl.EventType, dl.ReplyToken = p.bot.ID, p.kind, rt.Token
 	dl.Body, dl.Event = body, eventOf(body)
@@ -671,7 +669,18 @@ type (
 // isoMillis is the message timestamp format: 2018-10-19T03:46:07.866Z.
 const isoMillis = "2006-01-02T15:04:05.000Z"
 
-func (s *Server) eventJSON(p *plan, stored *Message, replyToken string, now time.Time) ([]byte, error) {
+// envelope is a webhook body: {"events":[event]}, the shape bodyPrefix
+// and eventOf rely on. Marshalling it whole writes the body in one go.
+type envelope[T any] struct {
+	Events [1]T `json:"events"`
+}
+
+func marshalBody[T any](event T) ([]byte, error) {
+	return json.Marshal(envelope[T]{Events: [1]T{event}})
+}
+
+// webhookBody is the body of the event's delivery.
+func (s *Server) webhookBody(p *plan, stored *Message, replyToken string, now time.Time) ([]byte, error) {
 	// meta.userId is the "bot operator" (eko-api.md §4.4); mockeko has no
 	// operators, so it is the bot's own id.
 	meta := whMeta{BotID: p.bot.ID, NetworkID: p.bot.NetworkID, ClientID: p.bot.ClientID, UserID: p.bot.ID}
@@ -692,7 +701,7 @@ func (s *Server) eventJSON(p *plan, stored *Message, replyToken string, now time
 		var e whJoin
 		e.ReplyToken, e.Type, e.Timestamp = replyToken, EventTypeJoin, now.UnixMilli()
 		e.Source.Type, e.Source.UID = GroupTypeDirect, p.user.ID
-		return json.Marshal(e)
+		return marshalBody(e)
 	case EventTypeMessage:
 		gt := "team"
 		if p.group.Type == GroupTypeDirect {
@@ -709,10 +718,10 @@ func (s *Server) eventJSON(p *plan, stored *Message, replyToken string, now time
 		case "sticker":
 			mb.PackageID, mb.StickerID = stored.PackageID, stored.StickerID
 		}
-		return json.Marshal(whMessage{ReplyToken: replyToken, Type: EventTypeMessage, Source: src, Message: mb,
+		return marshalBody(whMessage{ReplyToken: replyToken, Type: EventTypeMessage, Source: src, Message: mb,
 			Timestamp: ts, SessionID: session, Meta: meta})
 	case EventTypePostback:
-		return json.Marshal(whPostback{ReplyToken: replyToken, Type: EventTypePostback, Source: src,
+		return marshalBody(whPostback{ReplyToken: replyToken, Type: EventTypePostback, Source: src,
 			Postback: EventPostback{Data: p.postback, Text: p.text}, Timestamp: ts, SessionID: session, Meta: meta})
 	case EventTypeWorkflow:
 		var e whWorkflow
@@ -722,7 +731,7 @@ func (s *Server) eventJSON(p *plan, stored *Message, replyToken string, now time
 		if e.Workflow.ID == "" {
 			e.Workflow.ID = s.ids.objectID()
 		}
-		return json.Marshal(e)
+		return marshalBody(e)
 	}
 	return nil, fmt.Errorf("mockeko: no payload for event type %q", p.kind)
 }

@@ -4,11 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
-	"net/url"
 	"slices"
 	"time"
-
-	"github.com/mockeko/mockeko/contract"
 )
 
 // Delivery states. A delivery starts pending and ends in exactly one of
@@ -77,13 +74,6 @@ type delivery struct {
 	done     chan struct{} // closed at the terminal state
 	queueKey [2]string
 	ver      uint64 // bumped on every change, so waiters re-check only what changed
-
-	// The contract check's per-delivery part (checkWebhook), touched only
-	// by the goroutine making the attempts: the payload and headers are the
-	// same on every attempt, so they are validated once.
-	checked bool
-	sentVs  []contract.Violation // violations in what mockeko sent
-	target  *url.URL             // the URL as the journal records it
 }
 
 func (d *delivery) snapshot() Delivery {

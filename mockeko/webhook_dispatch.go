@@ -361,12 +361,13 @@ func (d *dispatcher) deliver(ctx context.Context, dl *delivery) {
 		return
 	}
 	pol := dl.cfg.Retry
+	var chk sentCheck
 	for n := 1; ; n++ {
 		if ctx.Err() != nil {
 			d.finish(dl, DeliveryFailed, stopReason(ctx, fmt.Sprintf("before attempt %d", n)))
 			return
 		}
-		a, retryAfter := d.attempt(dl, n)
+		a, retryAfter := d.attempt(dl, n, &chk)
 		d.mu.Lock()
 		dl.Attempts = append(dl.Attempts, a)
 		if a.Error == "" {
@@ -483,12 +484,13 @@ func (d *dispatcher) sleepUntil(ctx context.Context, due time.Time, wake <-chan 
 // attempt sends dl once and returns the attempt and any Retry-After wait.
 // It never hangs longer than the config's timeout (an in-process handler
 // must honour its request's context).
-func (d *dispatcher) attempt(dl *delivery, n int) (Attempt, time.Duration) {
+func (d *dispatcher) attempt(dl *delivery, n int, chk *sentCheck) (Attempt, time.Duration) {
 	a := Attempt{N: n, StartedAt: d.s.now()}
 	start := time.Now()
 	ctx, cancel := context.WithTimeout(context.Background(), dl.cfg.Timeout)
 	defer cancel()
 	var (
+		sent   http.Header // the request's headers, when no handler can have changed them
 		status int
 		header http.Header
 		body   []byte
@@ -497,11 +499,13 @@ func (d *dispatcher) attempt(dl *delivery, n int) (Attempt, time.Duration) {
 	if dl.handler != nil {
 		status, header, body, err = serveInProcess(ctx, dl)
 	} else {
-		status, header, body, err = d.post(ctx, dl)
+		sent = make(http.Header, 4)
+		setWebhookHeaders(sent, dl)
+		status, header, body, err = d.post(ctx, dl, sent)
 	}
 	a.DurationMs = float64(time.Since(start).Microseconds()) / 1000
 	a.Status = status
-	d.s.checkWebhook(dl, status, header, body, err) // contract.go
+	d.s.checkWebhook(dl, chk, sent, status, header, body, err) // contract.go
 	if len(body) > maxResponseExcerpt {
 		body = body[:maxResponseExcerpt]
 	}
@@ -524,12 +528,13 @@ func (d *dispatcher) attempt(dl *delivery, n int) (Attempt, time.Duration) {
 	return a, retryAfter
 }
 
-func (d *dispatcher) post(ctx context.Context, dl *delivery) (int, http.Header, []byte, error) {
+// post sends dl to its URL with the headers h (see setWebhookHeaders).
+func (d *dispatcher) post(ctx context.Context, dl *delivery, h http.Header) (int, http.Header, []byte, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, dl.URL, bytes.NewReader(dl.Body))
 	if err != nil {
 		return 0, nil, nil, fmt.Errorf("bad webhook URL: %v", err)
 	}
-	setWebhookHeaders(req.Header, dl)
+	req.Header = h
 	resp, err := d.client.Do(req)
 	if err != nil {
 		if errors.Is(err, context.DeadlineExceeded) {

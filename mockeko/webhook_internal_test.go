@@ -1,6 +1,7 @@
 package mockeko
 
 import (
+	"encoding/json"
 	"io"
 	"net/http"
 	"strings"
@@ -80,5 +81,40 @@ func TestWebhookHeadersCanonical(t *testing.T) {
 	}
 	if len(h) != len(want) {
 		t.Errorf("%d headers, want %d: %v", len(h), len(want), h)
+	}
+}
+
+// A webhook body is marshalled whole; it must be exactly the event in
+// the envelope, so eventOf finds the event in it.
+func TestMarshalBody(t *testing.T) {
+	var join whJoin
+	join.ReplyToken, join.Type, join.Timestamp = "rt", EventTypeJoin, 1700000000000
+	join.Source.Type, join.Source.UID = GroupTypeDirect, "u1"
+	msg := whMessage{ReplyToken: "rt", Type: EventTypeMessage, Source: whSource{Type: "user", UserID: "u1", Profile: map[string]string{}},
+		Message: whMessageBody{ID: "m1", Type: "text", Text: `<b>"hi"</b> & é`}, Timestamp: "2018-10-19T03:46:07.866Z"}
+	for name, ev := range map[string]any{"join": join, "message": msg} {
+		t.Run(name, func(t *testing.T) {
+			var body []byte
+			var err error
+			switch e := ev.(type) {
+			case whJoin:
+				body, err = marshalBody(e)
+			case whMessage:
+				body, err = marshalBody(e)
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			event, err := json.Marshal(ev)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(bodyPrefix+string(event)+`]}`, string(body)); diff != "" {
+				t.Errorf("body (-want +got):\n%s", diff)
+			}
+			if diff := cmp.Diff(string(event), string(eventOf(body))); diff != "" {
+				t.Errorf("eventOf (-want +got):\n%s", diff)
+			}
+		})
 	}
 }
