@@ -10,6 +10,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"runtime/metrics"
 	"slices"
 	"sync"
 	"syscall"
@@ -106,11 +107,30 @@ func cpuTime() time.Duration {
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
+// gcTime is the runtime's estimate of the CPU time the garbage collector
+// has taken so far, not counting the mark work it does on idle cores.
+func gcTime() time.Duration {
+	ms := []metrics.Sample{{Name: "/cpu/classes/gc/total:cpu-seconds"}, {Name: "/cpu/classes/gc/mark/idle:cpu-seconds"}}
+	metrics.Read(ms)
+	if ms[0].Value.Kind() != metrics.KindFloat64 || ms[1].Value.Kind() != metrics.KindFloat64 {
+		return 0
+	}
+	return time.Duration((ms[0].Value.Float64() - ms[1].Value.Float64()) * float64(time.Second))
+}
+
+// meter is where a measured run started.
+type meter struct {
+	start   time.Time
+	cpu, gc time.Duration
+}
+
+func startMeter() meter { return meter{time.Now(), cpuTime(), gcTime()} }
+
 // report waits for every delivery and reports rate, trigger→receive
 // latency, and CPU per delivery (mockeko and the receiver together, which
 // share the process): on an idle machine, 2 cores / cpu-us gives the
 // ceiling on deliveries/s whatever else is running.
-func report(b *testing.B, srv *mockeko.Server, bot *benchBot, sent map[string]time.Time, ids []string, start time.Time, cpu0 time.Duration) {
+func report(b *testing.B, srv *mockeko.Server, bot *benchBot, sent map[string]time.Time, ids []string, m meter) {
 	b.Helper()
 	ctx := context.Background()
 	var attempt time.Duration
@@ -121,8 +141,8 @@ func report(b *testing.B, srv *mockeko.Server, bot *benchBot, sent map[string]ti
 		}
 		attempt += time.Duration(d.Attempts[0].DurationMs * float64(time.Millisecond))
 	}
-	elapsed := time.Since(start)
-	cpu := cpuTime() - cpu0
+	elapsed := time.Since(m.start)
+	cpu, gc := cpuTime()-m.cpu, gcTime()-m.gc
 	b.StopTimer()
 	bot.mu.Lock()
 	defer bot.mu.Unlock()
@@ -144,6 +164,7 @@ func report(b *testing.B, srv *mockeko.Server, bot *benchBot, sent map[string]ti
 	b.ReportMetric(pct(0.99), "p99-ms")
 	b.ReportMetric(float64(attempt.Microseconds())/1000/float64(len(ids)), "attempt-ms")
 	b.ReportMetric(float64(cpu.Microseconds())/float64(len(ids)), "cpu-us/delivery")
+	b.ReportMetric(float64(gc.Microseconds())/float64(len(ids)), "gc-us/delivery")
 }
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
@@ -158,7 +179,7 @@ func BenchmarkWebhookThroughput(b *testing.B) {
 	ids := make([]string, 0, b.N)
 	b.ReportAllocs()
 	b.ResetTimer()
-	start, cpu0 := time.Now(), cpuTime()
+	m := startMeter()
 	for i := range b.N {
 		t := time.Now()
 		d, err := srv.Trigger(mockeko.Event{Type: "message", UID: users[i%len(users)], Message: &mockeko.EventMessage{Text: "ping"}})
@@ -168,7 +189,7 @@ func BenchmarkWebhookThroughput(b *testing.B) {
 		sent[d.MessageID] = t
 		ids = append(ids, d.ID)
 	}
-	report(b, srv, bot, sent, ids, start, cpu0)
+	report(b, srv, bot, sent, ids, m)
 }
 
 // BenchmarkWebhookPaced5000 triggers at 5,000 events/s (64 users) and
@@ -189,9 +210,9 @@ func BenchmarkWebhookPaced5000(b *testing.B) {
 	defer tick.Stop()
 	b.ReportAllocs()
 	b.ResetTimer()
-	start, cpu0 := time.Now(), cpuTime()
+	m := startMeter()
 	for i := range b.N {
-		due := start.Add(time.Duration(i) * time.Second / rate)
+		due := m.start.Add(time.Duration(i) * time.Second / rate)
 		if wait := time.Until(due); wait > 0 {
 			tick.Reset(wait)
 			<-tick.C // pacing the load generator, not waiting for a result
@@ -205,7 +226,7 @@ func BenchmarkWebhookPaced5000(b *testing.B) {
 		ids = append(ids, d.ID)
 		late = append(late, t.Sub(due))
 	}
-	report(b, srv, bot, sent, ids, start, cpu0)
+	report(b, srv, bot, sent, ids, m)
 	slices.Sort(late)
 	b.ReportMetric(ms(late[(len(late)-1)*99/100]), "late-p99-ms")
 }
@@ -220,7 +241,7 @@ func BenchmarkWebhookLatency(b *testing.B) {
 	ids := make([]string, 0, b.N)
 	b.ReportAllocs()
 	b.ResetTimer()
-	start, cpu0 := time.Now(), cpuTime()
+	m := startMeter()
 	for range b.N {
 		t := time.Now()
 		d, err := srv.SendText(ctx, users[0], "ping", nil)
@@ -230,7 +251,7 @@ func BenchmarkWebhookLatency(b *testing.B) {
 		sent[d.MessageID] = t
 		ids = append(ids, d.ID)
 	}
-	report(b, srv, bot, sent, ids, start, cpu0)
+	report(b, srv, bot, sent, ids, m)
 }
 
 // BenchmarkWebhookInProcess is the throughput of in-process delivery
@@ -249,7 +270,7 @@ func BenchmarkWebhookInProcess(b *testing.B) {
 	ids := make([]string, 0, b.N)
 	b.ReportAllocs()
 	b.ResetTimer()
-	start, cpu0 := time.Now(), cpuTime()
+	m := startMeter()
 	for i := range b.N {
 		t := time.Now()
 		d, err := srv.Trigger(mockeko.Event{Type: "message", UID: users[i%len(users)].ID, Message: &mockeko.EventMessage{Text: "ping"}})
@@ -259,5 +280,5 @@ func BenchmarkWebhookInProcess(b *testing.B) {
 		sent[d.MessageID] = t
 		ids = append(ids, d.ID)
 	}
-	report(b, srv, bot, sent, ids, start, cpu0)
+	report(b, srv, bot, sent, ids, m)
 }
