@@ -589,13 +589,7 @@ func (s *Server) performLocked(p *plan) (Delivery, error) {
 		dl.MessageID = stored.ID
 	}
 	dl.queueKey = [2]string{p.bot.ID, dl.GID}
-	out, err := s.wh.submit(dl, p.bot.ClientSecret)
-	if err != nil {
-		return Delivery{}, err
-	}
-	s.wh.mu.Lock()
-	defer s.wh.mu.Unlock()
-	return out.snapshot(), nil
+	return s.wh.submit(dl, p.bot.ClientSecret)
 }
 
 // The webhook payloads, field for field as eko-api.md §4.3–4.5 shows them.

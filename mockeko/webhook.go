@@ -297,7 +297,7 @@ func VerifySignature(secret string, body []byte, sig string) bool {
 
 // signer computes Sign with an HMAC kept for the last secret it saw, so
 // signing a delivery costs no key setup and no allocation but the
-// signature string. Not safe for concurrent use (dispatcher.mu guards it).
+// signature string. Not safe for concurrent use (Server.mu guards it).
 type signer struct {
 	secret string
 	mac    hash.Hash

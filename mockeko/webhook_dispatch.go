@@ -41,7 +41,7 @@ type dispatcher struct {
 	closed   bool
 	lost     int            // deliveries failed by Close
 	wg       sync.WaitGroup // every worker goroutine, of every generation
-	signer   signer         // submit's HMAC, kept for the next delivery
+	signer   signer         // submit's HMAC, kept for the next delivery; guarded by Server.mu
 }
 
 // chatQueue is one chat's deliveries in trigger order (OrderPerChat).
@@ -222,18 +222,20 @@ func (s *Server) SetWebhookHandler(botID string, h http.Handler) error {
 	return nil
 }
 
-// submit applies faults, journals dl (and a duplicate) and queues it.
-// Caller holds s.mu (so deliveries queue in the order their messages were
-// stored) and has set the immutable fields, Body and the secret to sign with.
-func (d *dispatcher) submit(dl *delivery, secret string) (*delivery, error) {
+// submit applies faults, journals dl (and a duplicate), queues it and
+// returns it as it stands, pending. Caller holds s.mu (so deliveries queue
+// in the order their messages were stored) and has set the immutable
+// fields, Body and the secret to sign with.
+func (d *dispatcher) submit(dl *delivery, secret string) (Delivery, error) {
+	sig := d.signer.sign(secret, dl.Body) // under s.mu, before d.mu: the delivery goroutines wait on d.mu
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if d.closed {
-		return nil, errorf(http.StatusServiceUnavailable, "closing", "the server is closing; no webhooks are sent")
+		return Delivery{}, errorf(http.StatusServiceUnavailable, "closing", "the server is closing; no webhooks are sent")
 	}
 	f := dl.cfg.Faults
 	hit := func(rate float64) bool { return rate >= 1 || (rate > 0 && d.rng.Float64() < rate) }
-	dl.Signature = d.signer.sign(secret, dl.Body)
+	dl.Signature = sig
 	if hit(f.BadSignature) {
 		dl.Signature = wrongSignature(secret, dl.Body)
 		dl.Faults = append(dl.Faults, "badSignature")
@@ -263,7 +265,7 @@ func (d *dispatcher) submit(dl *delivery, secret string) (*delivery, error) {
 		dup.DuplicateOf = dl.ID
 		d.enqueueLocked(dup)
 	}
-	return dl, nil
+	return dl.snapshot(), nil // before d.mu is released, no attempt has begun
 }
 
 func (d *dispatcher) enqueueLocked(dl *delivery) {
