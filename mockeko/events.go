@@ -359,7 +359,7 @@ func (s *Server) planLocked(ev *Event) (*plan, error) {
 	st := s.st
 	var tapped *Message
 	if ev.Type == EventTypeTap {
-		m, ok := st.msgByID[ev.Tap.MessageID]
+		m, ok := st.msgs.byMessageID(ev.Tap.MessageID)
 		if !ok {
 			return nil, notFound("message %s not found", ev.Tap.MessageID)
 		}

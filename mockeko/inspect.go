@@ -1,9 +1,6 @@
 package mockeko
 
-import (
-	"slices"
-	"sort"
-)
+import "slices"
 
 // Bot returns the default bot: the first one loaded.
 func (s *Server) Bot() Bot {
@@ -96,27 +93,20 @@ func (s *Server) DirectChat(botID, uid string) (Group, error) {
 func (s *Server) Messages(gid, tid string) []Message {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	var src []*Message
 	switch {
 	case tid != "":
 		if gid == "" || s.st.topicGroup[tid] == gid {
-			src = s.st.messages[tid]
+			return s.st.msgs.topic(tid)
 		}
+		return []Message{}
 	case gid != "":
 		if g, ok := s.st.groups[gid]; ok {
-			for _, t := range g.Topics {
-				src = append(src, s.st.messages[t.ID]...)
-			}
-			sort.Slice(src, func(i, j int) bool { return src[i].seq < src[j].seq })
+			return s.st.msgs.topicsOf(g.Topics)
 		}
+		return []Message{}
 	default:
-		src = s.st.msgOrder
+		return s.st.msgs.all()
 	}
-	out := make([]Message, 0, len(src))
-	for _, m := range src {
-		out = append(out, m.clone())
-	}
-	return out
 }
 
 // File returns a stored file's metadata and bytes.

@@ -23,9 +23,7 @@ type state struct {
 	groupOrder  []string
 	topicGroup  map[string]string     // tid -> gid
 	direct      map[[2]string]string  // (bot id, user id) -> gid
-	messages    map[string][]*Message // tid -> messages, oldest first
-	msgOrder    []*Message            // all messages, oldest first (retention)
-	msgByID     map[string]*Message
+	msgs        msgStore // stored messages, oldest first
 	files       map[string]*File
 	tokens      map[string]*accessToken
 	sweepAt     int // len(tokens) at which sweepTokens next runs
@@ -41,8 +39,7 @@ func newState() *state {
 		groups:      map[string]*Group{},
 		topicGroup:  map[string]string{},
 		direct:      map[[2]string]string{},
-		messages:    map[string][]*Message{},
-		msgByID:     map[string]*Message{},
+		msgs:        newMsgStore(),
 		files:       map[string]*File{},
 		tokens:      map[string]*accessToken{},
 		replyTokens: map[string]*replyToken{},
@@ -285,27 +282,19 @@ func dedupe(ids []string) []string {
 	return out
 }
 
-// addMessage stores m (ID and seq assigned here) and enforces the retention cap.
+// addMessage stores a copy of m (ID assigned here, in m too) and enforces
+// the retention cap, dropping the oldest messages and their files. It
+// returns m.
 func (st *state) addMessage(ids *idgen, m *Message, cap int) *Message {
 	if m.ID == "" {
 		m.ID = ids.objectID()
 	}
 	st.seq++
 	m.seq = st.seq
-	st.messages[m.TID] = append(st.messages[m.TID], m)
-	st.msgOrder = append(st.msgOrder, m)
-	st.msgByID[m.ID] = m
-	for len(st.msgOrder) > cap {
-		old := st.msgOrder[0]
-		st.msgOrder[0] = nil
-		st.msgOrder = st.msgOrder[1:]
-		delete(st.msgByID, old.ID)
-		if old.FileID != "" {
-			delete(st.files, old.FileID)
-		}
-		if list := st.messages[old.TID]; len(list) > 0 && list[0] == old {
-			list[0] = nil
-			st.messages[old.TID] = list[1:]
+	st.msgs.add(m, st.seq)
+	for st.msgs.len() > cap {
+		if fileID := st.msgs.evictOldest(); fileID != "" {
+			delete(st.files, fileID)
 		}
 	}
 	return m
