@@ -21,9 +21,9 @@ type state struct {
 	userOrder   []string
 	groups      map[string]*Group
 	groupOrder  []string
-	topicGroup  map[string]string     // tid -> gid
-	direct      map[[2]string]string  // (bot id, user id) -> gid
-	msgs        msgStore // stored messages, oldest first
+	topicGroup  map[string]string    // tid -> gid
+	direct      map[[2]string]string // (bot id, user id) -> gid
+	msgs        msgStore             // stored messages, oldest first
 	files       map[string]*File
 	tokens      map[string]*accessToken
 	sweepAt     int // len(tokens) at which sweepTokens next runs
