@@ -13,8 +13,8 @@ import (
 // cycle. A stored message is a 56-byte storedMsg with two pointer words
 // (its text and, for the rare non-text message, its extra fields), kept in
 // fixed-size chunks: no heap object per message besides its text, eviction
-// drops (and reuses) whole chunks, and the per-topic and by-id indexes hold
-// no pointers at all. Fields that repeat from message to message (chat,
+// drops (and reuses) whole chunks, the per-topic index holds no pointers,
+// and there is no per-message map entry (a lookup by id scans). Fields that repeat from message to message (chat,
 // sender, type, endpoint, time zone) are interned in a reference-counted
 // table of msgHeads. A message's seq is its place in the store: the store
 // holds seqs first..last, consecutive.
@@ -25,8 +25,6 @@ type msgStore struct {
 	first  int64 // oldest stored seq; the store is empty when first > last
 	last   int64 // newest stored seq (state.seq)
 
-	byKey  map[[12]byte]int64 // objectID-shaped id -> seq
-	byID   map[string]int64   // any other id -> seq
 	topics map[string]*topicLog
 
 	heads    []msgHead
@@ -72,8 +70,7 @@ type topicLog struct {
 }
 
 func newMsgStore() msgStore {
-	return msgStore{first: 1, byKey: map[[12]byte]int64{}, byID: map[string]int64{},
-		topics: map[string]*topicLog{}, headIdx: map[msgHead]int32{}}
+	return msgStore{first: 1, topics: map[string]*topicLog{}, headIdx: map[msgHead]int32{}}
 }
 
 // len returns how many messages are stored.
@@ -139,10 +136,8 @@ func (ms *msgStore) add(m *Message, seq int64) {
 	sm.text = m.Text
 	if k, ok := idKey(m.ID); ok {
 		sm.key = k
-		ms.byKey[k] = seq
 	} else {
 		sm.ext = &msgExt{id: m.ID}
-		ms.byID[m.ID] = seq
 	}
 	if m.FileID != "" || m.FileName != "" || m.ContentType != "" || m.Size != 0 || m.Caption != "" ||
 		m.PackageID != "" || m.StickerID != "" || m.Items != nil || m.Payload != nil {
@@ -187,13 +182,6 @@ func (ms *msgStore) evictOldest() (fileID string) {
 	h := &ms.heads[sm.head]
 	if tl := ms.topics[h.tid]; tl != nil && len(tl.seqs) > 0 && tl.seqs[0] == seq {
 		tl.seqs = tl.seqs[1:]
-	}
-	if sm.ext != nil && sm.ext.id != "" {
-		if ms.byID[sm.ext.id] == seq {
-			delete(ms.byID, sm.ext.id)
-		}
-	} else if ms.byKey[sm.key] == seq {
-		delete(ms.byKey, sm.key)
 	}
 	if sm.ext != nil {
 		fileID = sm.ext.fileID
@@ -244,20 +232,39 @@ func (ms *msgStore) message(seq int64) Message {
 	return m
 }
 
-// byMessageID returns the stored message with the id.
+// byMessageID returns the newest stored message with the id. It scans,
+// newest first: looking a message up by id is rare (a simulated tap, most
+// often on a recent message) and an index would cost every push a map
+// entry.
 func (ms *msgStore) byMessageID(id string) (*Message, bool) {
-	var seq int64
-	var ok bool
-	if k, isKey := idKey(id); isKey {
-		seq, ok = ms.byKey[k]
-	} else {
-		seq, ok = ms.byID[id]
-	}
-	if !ok {
+	k, isKey := idKey(id)
+	if ms.first > ms.last {
 		return nil, false
 	}
-	m := ms.message(seq)
-	return &m, true
+	lo, hi := ms.first-ms.base, ms.last-ms.base // chunk offsets
+	for ci := hi / msgChunkLen; ci >= lo/msgChunkLen; ci-- {
+		c := ms.chunks[ci]
+		from, to := int64(0), int64(msgChunkLen-1)
+		if ci == lo/msgChunkLen {
+			from = lo % msgChunkLen
+		}
+		if ci == hi/msgChunkLen {
+			to = hi % msgChunkLen
+		}
+		for i := to; i >= from; i-- {
+			sm := &c[i]
+			if sm.ext != nil && sm.ext.id != "" {
+				if sm.ext.id != id {
+					continue
+				}
+			} else if !isKey || sm.key != k {
+				continue
+			}
+			m := ms.message(ms.base + ci*msgChunkLen + i)
+			return &m, true
+		}
+	}
+	return nil, false
 }
 
 // all returns every stored message, oldest first.

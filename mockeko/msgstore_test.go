@@ -172,3 +172,29 @@ func TestMessageStoreForgetsAndCopies(t *testing.T) {
 		t.Errorf("interned senders (-want +got):\n%s", diff)
 	}
 }
+
+// BenchmarkMessageByID looks up the oldest message of a full store (the
+// worst case of the scan behind a simulated tap).
+func BenchmarkMessageByID(b *testing.B) {
+	srv, err := New(WithoutFixtures(), WithMessageCap(DefaultMessageCap))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer srv.Close()
+	now := time.Now()
+	srv.mu.Lock()
+	defer srv.mu.Unlock()
+	var oldest string
+	for i := range DefaultMessageCap {
+		m := &Message{GID: "g", TID: "t", Sender: Sender{Kind: SenderBot, ID: "b"}, Type: "text", Text: "x", CreatedAt: now}
+		srv.st.addMessage(srv.ids, m, srv.cfg.messageCap)
+		if i == 0 {
+			oldest = m.ID
+		}
+	}
+	for b.Loop() {
+		if _, ok := srv.st.msgs.byMessageID(oldest); !ok {
+			b.Fatal("not found")
+		}
+	}
+}
