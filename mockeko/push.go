@@ -63,10 +63,9 @@ func (s *Server) pushDirectMessage(w http.ResponseWriter, r *http.Request, c *ca
 
 // pushText stores a bot's pushed text in a chat and answers the push; the caller holds s.mu.
 func (s *Server) pushText(w http.ResponseWriter, c *call, gid, tid, endpoint, text string) {
-	m := s.botMessage(c, gid, tid, "text", endpoint)
-	m.Text = text
-	s.st.addMessage(s.ids, m, s.cfg.messageCap)
-	writeJSON(w, s.cfg.successStatus, pushAnswer{Status: "success", Message: resultOf(m)})
+	m := Message{GID: gid, TID: tid, Sender: Sender{Kind: SenderBot, ID: c.bot.ID}, Type: "text", Text: text, Endpoint: endpoint, CreatedAt: s.now()}
+	s.st.addMessage(s.ids, &m, s.cfg.messageCap) // stores a copy: m stays on the stack
+	writeJSON(w, s.cfg.successStatus, pushAnswer{Status: "success", Message: resultOf(&m)})
 }
 
 // pushGroupMessage is POST /bot/v1/group/message: {gid, tid?, message}.
