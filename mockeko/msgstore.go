@@ -3,6 +3,7 @@ package mockeko
 import (
 	"encoding/hex"
 	"encoding/json"
+	"math/bits"
 	"slices"
 	"time"
 )
@@ -19,8 +20,9 @@ import (
 // table of msgHeads. A message's seq is its place in the store: the store
 // holds seqs first..last, consecutive.
 type msgStore struct {
-	chunks []*msgChunk // chunks[0][0] is seq base
-	spare  *msgChunk   // an emptied chunk, reused for the next one
+	chunks [][]storedMsg // chunks[0][0] is seq base
+	spare  []storedMsg   // an emptied chunk, reused for the next one
+	shift  uint          // a chunk holds 1<<shift messages
 	base   int64
 	first  int64 // oldest stored seq; the store is empty when first > last
 	last   int64 // newest stored seq (state.seq)
@@ -33,9 +35,10 @@ type msgStore struct {
 	freeHead []int32
 }
 
-const msgChunkLen = 1024
-
-type msgChunk [msgChunkLen]storedMsg
+// msgChunkShift makes a chunk hold 1024 messages, or the cap rounded up
+// to a power of two when that is less (so a Server with a small cap
+// allocates little).
+const msgChunkShift = 10
 
 // storedMsg is one stored message; see msgStore.
 type storedMsg struct {
@@ -78,7 +81,7 @@ func (ms *msgStore) len() int { return int(ms.last - ms.first + 1) }
 
 func (ms *msgStore) slot(seq int64) *storedMsg {
 	i := seq - ms.base
-	return &ms.chunks[i/msgChunkLen][i%msgChunkLen]
+	return &ms.chunks[i>>ms.shift][i&(1<<ms.shift-1)]
 }
 
 // idKey returns id as the 12 bytes it encodes, if it is exactly the
@@ -108,18 +111,19 @@ func lowerHex(c byte) (byte, bool) {
 	return 0, false
 }
 
-// add stores m as message seq (which is last+1).
-func (ms *msgStore) add(m *Message, seq int64) {
-	if ms.first > ms.last {
-		// Empty: start the chunks at this seq.
-		ms.releaseChunks()
+// add stores m as message seq (which is last+1) in a store that will
+// hold at most cap messages.
+func (ms *msgStore) add(m *Message, seq int64, cap int) {
+	if len(ms.chunks) == 0 {
+		// The first message: start the chunks at this seq.
 		ms.base, ms.first = seq, seq
+		ms.shift = uint(min(msgChunkShift, bits.Len(uint(max(cap, 1)-1))))
 	}
 	ms.last = seq
-	if i := seq - ms.base; int(i/msgChunkLen) == len(ms.chunks) {
+	if i := seq - ms.base; int(i>>ms.shift) == len(ms.chunks) {
 		c := ms.spare
 		if c == nil {
-			c = new(msgChunk)
+			c = make([]storedMsg, 1<<ms.shift)
 		}
 		ms.spare = nil
 		ms.chunks = append(ms.chunks, c)
@@ -193,25 +197,13 @@ func (ms *msgStore) evictOldest() (fileID string) {
 	}
 	*sm = storedMsg{}
 	ms.first++
-	if ms.first-ms.base == msgChunkLen {
+	if ms.first-ms.base == 1<<ms.shift {
 		ms.spare = ms.chunks[0]
 		ms.chunks[0] = nil
 		ms.chunks = ms.chunks[1:]
-		ms.base += msgChunkLen
+		ms.base += 1 << ms.shift
 	}
 	return fileID
-}
-
-// releaseChunks forgets the chunks of an empty store.
-func (ms *msgStore) releaseChunks() {
-	for i, c := range ms.chunks {
-		*c = msgChunk{}
-		if ms.spare == nil {
-			ms.spare = c
-		}
-		ms.chunks[i] = nil
-	}
-	ms.chunks = ms.chunks[:0]
 }
 
 // message returns stored message seq as a Message of its own.
@@ -241,15 +233,16 @@ func (ms *msgStore) byMessageID(id string) (*Message, bool) {
 	if ms.first > ms.last {
 		return nil, false
 	}
-	lo, hi := ms.first-ms.base, ms.last-ms.base // chunk offsets
-	for ci := hi / msgChunkLen; ci >= lo/msgChunkLen; ci-- {
+	lo, hi := ms.first-ms.base, ms.last-ms.base // offsets from base
+	mask := int64(1)<<ms.shift - 1
+	for ci := hi >> ms.shift; ci >= lo>>ms.shift; ci-- {
 		c := ms.chunks[ci]
-		from, to := int64(0), int64(msgChunkLen-1)
-		if ci == lo/msgChunkLen {
-			from = lo % msgChunkLen
+		from, to := int64(0), mask
+		if ci == lo>>ms.shift {
+			from = lo & mask
 		}
-		if ci == hi/msgChunkLen {
-			to = hi % msgChunkLen
+		if ci == hi>>ms.shift {
+			to = hi & mask
 		}
 		for i := to; i >= from; i-- {
 			sm := &c[i]
@@ -260,7 +253,7 @@ func (ms *msgStore) byMessageID(id string) (*Message, bool) {
 			} else if !isKey || sm.key != k {
 				continue
 			}
-			m := ms.message(ms.base + ci*msgChunkLen + i)
+			m := ms.message(ms.base + ci<<ms.shift + i)
 			return &m, true
 		}
 	}

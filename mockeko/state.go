@@ -291,7 +291,7 @@ func (st *state) addMessage(ids *idgen, m *Message, cap int) *Message {
 	}
 	st.seq++
 	m.seq = st.seq
-	st.msgs.add(m, st.seq)
+	st.msgs.add(m, st.seq, cap)
 	for st.msgs.len() > cap {
 		if fileID := st.msgs.evictOldest(); fileID != "" {
 			delete(st.files, fileID)
