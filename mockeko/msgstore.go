@@ -15,10 +15,12 @@ import (
 // (its text and, for the rare non-text message, its extra fields), kept in
 // fixed-size chunks: no heap object per message besides its text, eviction
 // drops (and reuses) whole chunks, the per-topic index holds no pointers,
-// and there is no per-message map entry (a lookup by id scans). Fields that repeat from message to message (chat,
-// sender, type, endpoint, time zone) are interned in a reference-counted
-// table of msgHeads. A message's seq is its place in the store: the store
-// holds seqs first..last, consecutive.
+// and there is no per-message map entry (a lookup by id scans). Fields
+// that repeat from message to message (chat, sender, type, endpoint, time
+// zone) are interned in a reference-counted table of msgHeads. A message's
+// seq is its place in the store: the store holds seqs first..last,
+// consecutive. Messages leave the store as copies (message), so what a
+// caller does with them never reaches the store.
 type msgStore struct {
 	chunks [][]storedMsg // chunks[0][0] is seq base
 	spare  []storedMsg   // an emptied chunk, reused for the next one
