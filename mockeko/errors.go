@@ -67,6 +67,12 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 		status = http.StatusInternalServerError
 		b = []byte(`{"status":500,"message":"encoding failed","error":"server_error","error_description":"encoding failed"}`)
 	}
+	writeRawJSON(w, status, b)
+}
+
+// writeRawJSON writes b, an encoded JSON value, as writeJSON does: a
+// newline is appended (in b's spare capacity when it has some).
+func writeRawJSON(w http.ResponseWriter, status int, b []byte) {
 	b = append(b, '\n')
 	// The keys are canonical, and the three values share one allocation.
 	vals := [...]string{"application/json; charset=utf-8", strconv.Itoa(len(b)), "no-store"}

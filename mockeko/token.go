@@ -2,10 +2,12 @@ package mockeko
 
 import (
 	"crypto/subtle"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -30,9 +32,13 @@ func oauthError(status int, code, format string, args ...any) *Error {
 }
 
 func (s *Server) token(w http.ResponseWriter, r *http.Request) error {
-	mt, _, _ := parseMediaType(r.Header.Get("Content-Type"))
+	mt, _, perr := parseMediaType(r.Header.Get("Content-Type"))
 	switch mt {
 	case "application/x-www-form-urlencoded":
+		if perr != nil { // a form type with a malformed parameter: readBody's 415
+			_, err := s.readBody(w, r, encForm)
+			return err
+		}
 	case "application/json":
 		drain(r)
 		return oauthError(http.StatusBadRequest, "invalid_request", "the token endpoint takes an application/x-www-form-urlencoded body, not JSON (like real Eko)")
@@ -40,17 +46,15 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) error {
 		drain(r)
 		return oauthError(http.StatusBadRequest, "invalid_request", "send the token request as application/x-www-form-urlencoded, got Content-Type %q", r.Header.Get("Content-Type"))
 	}
-	b, err := s.readBody(w, r, encForm)
+	raw, err := s.readRaw(w, r)
 	if err != nil {
 		return err
 	}
-	form := b.form
-	for k, v := range form {
-		if len(v) > 1 {
-			return oauthError(http.StatusBadRequest, "invalid_request", "parameter %s is repeated", k)
-		}
+	var form tokenForm
+	if err := form.parse(string(raw)); err != nil {
+		return err
 	}
-	switch gt := form.Get("grant_type"); gt {
+	switch gt := form.get("grant_type"); gt {
 	case "client_credentials":
 	case "":
 		return oauthError(http.StatusBadRequest, "invalid_request", "missing grant_type: send grant_type=client_credentials")
@@ -58,7 +62,7 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) error {
 		return oauthError(http.StatusBadRequest, "unsupported_grant_type", "grant_type %q is not supported: bots use client_credentials", gt)
 	}
 
-	id, secret, fromHeader, err := clientCredentials(r, form)
+	id, secret, fromHeader, err := clientCredentials(r, form.get("client_id"), form.get("client_secret"))
 	if err != nil {
 		return err
 	}
@@ -69,7 +73,7 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) error {
 		s.log.Info("token refused", "client_id", safeID(id.raw))
 		return oauthError(http.StatusUnauthorized, "invalid_client", "unknown client or wrong secret")
 	}
-	scopes, err := grantScopes(form.Get("scope"), bot.Scopes)
+	scopes, err := grantScopes(form.get("scope"), bot.Scopes)
 	if err != nil {
 		return err
 	}
@@ -77,11 +81,12 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) error {
 	now := s.now()
 	s.st.sweepTokens(now)
 	s.st.tokens[tok] = &accessToken{botID: bot.ID, scopes: scopes, expires: now.Add(s.cfg.tokenTTL)}
-	s.log.Info("token issued", "bot", bot.ID, "scope", strings.Join(scopes, " "))
-	w.Header().Set("Pragma", "no-cache")
-	writeJSON(w, http.StatusOK, TokenResponse{
-		AccessToken: tok, TokenType: "Bearer", ExpiresIn: int(s.cfg.tokenTTL.Seconds()), Scope: strings.Join(scopes, " "),
-	})
+	scope := strings.Join(scopes, " ")
+	s.log.Info("token issued", "bot", bot.ID, "scope", scope)
+	w.Header()["Pragma"] = []string{"no-cache"}
+	writeRawJSON(w, http.StatusOK, appendTokenResponse(make([]byte, 0, 128), TokenResponse{
+		AccessToken: tok, TokenType: "Bearer", ExpiresIn: int(s.cfg.tokenTTL.Seconds()), Scope: scope,
+	}))
 	return nil
 }
 
@@ -96,8 +101,7 @@ type TokenResponse struct {
 // credential is a client id or secret as sent, with its url-decoded form.
 type credential struct{ raw, decoded string }
 
-func clientCredentials(r *http.Request, form url.Values) (id, secret credential, fromHeader bool, err error) {
-	bodyID, bodySecret := form.Get("client_id"), form.Get("client_secret")
+func clientCredentials(r *http.Request, bodyID, bodySecret string) (id, secret credential, fromHeader bool, err error) {
 	if h := r.Header.Get("Authorization"); h != "" {
 		user, pass, ok := r.BasicAuth()
 		if !ok {
@@ -129,7 +133,7 @@ func decodeCred(s string) credential {
 func (st *state) authenticate(id, secret credential, fromHeader bool) *Bot {
 	for _, cand := range []credential{{id.raw, secret.raw}, {id.decoded, secret.decoded}} {
 		b, ok := st.byClient[cand.raw]
-		if ok && subtle.ConstantTimeCompare([]byte(b.ClientSecret), []byte(cand.decoded)) == 1 {
+		if ok && secretEqual(b.ClientSecret, cand.decoded) {
 			return b
 		}
 		if !fromHeader {
@@ -184,4 +188,118 @@ func safeID(id string) string {
 		return fmt.Sprintf("%s…", id[:8])
 	}
 	return id
+}
+
+// maxFastForm is how many parameters tokenForm.parse decodes without a map.
+const maxFastForm = 16
+
+// tokenForm is a decoded token request body: its parameters in order, or
+// (for a body parse left to url.ParseQuery) vals.
+type tokenForm struct {
+	n    int
+	kv   [maxFastForm][2]string
+	vals url.Values
+}
+
+// get is url.Values.Get: the first value of key, or "".
+func (f *tokenForm) get(key string) string {
+	if f.vals != nil {
+		return f.vals.Get(key)
+	}
+	for _, kv := range f.kv[:f.n] {
+		if kv[0] == key {
+			return kv[1]
+		}
+	}
+	return ""
+}
+
+// parse decodes an urlencoded token request body as
+// url.ParseQuery does and refuses a repeated parameter. The usual small,
+// well-formed body is decoded without a map; any other body (a semicolon,
+// a bad escape, a repeated key, many parameters) goes to url.ParseQuery,
+// whose error the answer quotes.
+func (f *tokenForm) parse(body string) error {
+	for q := body; q != ""; {
+		var seg string
+		seg, q, _ = strings.Cut(q, "&")
+		if seg == "" {
+			continue
+		}
+		if f.n == maxFastForm || strings.IndexByte(seg, ';') >= 0 {
+			return f.parseSlow(body)
+		}
+		k, v, _ := strings.Cut(seg, "=")
+		k, err1 := url.QueryUnescape(k)
+		v, err2 := url.QueryUnescape(v)
+		if err1 != nil || err2 != nil {
+			return f.parseSlow(body)
+		}
+		for _, kv := range f.kv[:f.n] {
+			if kv[0] == k {
+				return f.parseSlow(body)
+			}
+		}
+		f.kv[f.n] = [2]string{k, v}
+		f.n++
+	}
+	return nil
+}
+
+func (f *tokenForm) parseSlow(body string) error {
+	vals, err := url.ParseQuery(body)
+	if err != nil {
+		return badRequest("malformed urlencoded body: %v", err)
+	}
+	for k, v := range vals {
+		if len(v) > 1 {
+			return oauthError(http.StatusBadRequest, "invalid_request", "parameter %s is repeated", k)
+		}
+	}
+	f.vals = vals
+	return nil
+}
+
+// secretEqual reports whether a and b are equal, in time that depends on
+// their lengths only (subtle.ConstantTimeCompare without its []byte copies).
+func secretEqual(a, b string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	var v byte
+	for i := 0; i < len(a); i++ {
+		v |= a[i] ^ b[i]
+	}
+	return subtle.ConstantTimeByteEq(v, 0) == 1
+}
+
+// appendTokenResponse appends t encoded as encoding/json encodes it. The
+// strings of an issued token need no escaping; a string that would is
+// left to encoding/json.
+func appendTokenResponse(b []byte, t TokenResponse) []byte {
+	if !jsonPlain(t.AccessToken) || !jsonPlain(t.TokenType) || !jsonPlain(t.Scope) {
+		m, _ := json.Marshal(t) // strings and an int: cannot fail
+		return append(b, m...)
+	}
+	b = append(b, `{"access_token":"`...)
+	b = append(b, t.AccessToken...)
+	b = append(b, `","token_type":"`...)
+	b = append(b, t.TokenType...)
+	b = append(b, `","expires_in":`...)
+	b = strconv.AppendInt(b, int64(t.ExpiresIn), 10)
+	b = append(b, `,"scope":"`...)
+	b = append(b, t.Scope...)
+	return append(b, `"}`...)
+}
+
+// jsonPlain reports whether encoding/json writes s between quotes as is:
+// printable ASCII without '"', '\\' and the HTML-escaped '<', '>', '&'.
+func jsonPlain(s string) bool {
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c < 0x20 || c > 0x7e, c == '"', c == '\\', c == '<', c == '>', c == '&':
+			return false
+		}
+	}
+	return true
 }
