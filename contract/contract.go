@@ -45,6 +45,7 @@ type operation struct {
 	req      *http.Request // a stand-in request for response validation
 	statuses []string      // documented status codes, sorted; "default" excluded
 	tokenQry bool          // the access_token query parameter may carry the token
+	form     *formPlan     // nil: urlencoded requests go to openapi3filter
 }
 
 // OperationInfo describes one documented operation.
@@ -206,6 +207,7 @@ func build(d3 *openapi3.T, name, webhook string) (*Contract, error) {
 					op.tokenQry = true
 				}
 			}
+			op.form = newFormPlan(op.route)
 			c.ops[op.id] = op
 			c.order = append(c.order, op.id)
 		}

@@ -64,6 +64,11 @@ func (c *Contract) ValidateRequest(r *http.Request, body []byte) (op string, vs 
 	if ctx == nil {
 		ctx = context.Background()
 	}
+	if jsonSchema == nil {
+		if o := c.ops[op]; o != nil && o.route.Operation == route.Operation && c.formRequestValid(o, &r2, body) {
+			return op, nil
+		}
+	}
 	if jsonSchema == nil || !c.paramsAndSecurityValid(route, &r2) {
 		if err := openapi3filter.ValidateRequest(ctx, in); err != nil {
 			vs = violationsOf(op, DirectionRequest, err)
@@ -85,6 +90,13 @@ func (c *Contract) paramsAndSecurityValid(route *routers.Route, r *http.Request)
 	if len(o.Parameters) > 0 || len(route.PathItem.Parameters) > 0 {
 		return false
 	}
+	return c.securityValid(route, r)
+}
+
+// securityValid reports whether r certainly meets route's security
+// requirement as openapi3filter checks it (see paramsAndSecurityValid).
+func (c *Contract) securityValid(route *routers.Route, r *http.Request) bool {
+	o := route.Operation
 	srs := o.Security
 	if srs == nil {
 		srs = &route.Spec.Security
