@@ -116,3 +116,23 @@ func TestFormRequestValid(t *testing.T) {
 		}
 	}
 }
+
+// stringCheck's memory of the last valid string never passes an invalid
+// one, and a valid one passes again.
+func TestStringCheckRemembersOnlyValid(t *testing.T) {
+	t.Parallel()
+	c := mustDefault(t)
+	h := c.ops["getToken"].form.headers[0]
+	sc := &stringCheck{schema: h.check.schema}
+	for _, tc := range []struct {
+		s    string
+		want bool
+	}{
+		{"Basic dXNlcjpwYXNz", true}, {"Basic dXNlcjpwYXNz", true}, {"Basic dXNlcjpwYXN", true},
+		{"Basic a b", false}, {"Basic dXNlcjpwYXN", true}, {"Bearer x", false}, {"", false},
+	} {
+		if got := sc.valid(tc.s); got != tc.want {
+			t.Errorf("valid(%q) = %v, want %v", tc.s, got, tc.want)
+		}
+	}
+}
