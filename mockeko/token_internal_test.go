@@ -1,6 +1,7 @@
 package mockeko
 
 import (
+	"encoding/base64"
 	"encoding/json"
 	"net/http"
 	"net/url"
@@ -107,4 +108,25 @@ func TestSecretEqual(t *testing.T) {
 			t.Errorf("secretEqual(%q, %q) = %v, want %v", tc.a, tc.b, got, tc.want)
 		}
 	}
+}
+
+// FuzzBasicAuth checks basicAuth against net/http's Request.BasicAuth.
+func FuzzBasicAuth(f *testing.F) {
+	for _, h := range []string{
+		"Basic " + base64.StdEncoding.EncodeToString([]byte("7bcee21a-3f7e:s3cr3t")),
+		"basic " + base64.StdEncoding.EncodeToString([]byte("a%20b:c+d")),
+		"BASIC " + base64.StdEncoding.EncodeToString([]byte("nocolon")),
+		"Basic " + base64.StdEncoding.EncodeToString([]byte(strings.Repeat("x", 300)+":y")),
+		"Basic !!!", "Basic", "Basic ", "Bearer abc", "Basic  YTpi", "Basic YTpi=",
+	} {
+		f.Add(h)
+	}
+	f.Fuzz(func(t *testing.T, h string) {
+		r := &http.Request{Header: http.Header{"Authorization": {h}}}
+		wu, wp, wok := r.BasicAuth()
+		gu, gp, gok := basicAuth(h)
+		if gu != wu || gp != wp || gok != wok {
+			t.Fatalf("basicAuth(%q) = %q, %q, %v; BasicAuth gives %q, %q, %v", h, gu, gp, gok, wu, wp, wok)
+		}
+	})
 }
