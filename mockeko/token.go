@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"slices"
@@ -83,7 +84,9 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) error {
 	s.st.sweepTokens(now)
 	s.st.tokens[tok] = &accessToken{botID: bot.ID, scopes: scopes, expires: now.Add(s.cfg.tokenTTL)}
 	scope := strings.Join(scopes, " ")
-	s.log.Info("token issued", "bot", bot.ID, "scope", scope)
+	if s.log.Enabled(r.Context(), slog.LevelInfo) { // spare the disabled record its boxed arguments
+		s.log.LogAttrs(r.Context(), slog.LevelInfo, "token issued", slog.String("bot", bot.ID), slog.String("scope", scope))
+	}
 	w.Header()["Pragma"] = []string{"no-cache"}
 	writeRawJSON(w, http.StatusOK, appendTokenResponse(make([]byte, 0, 128), TokenResponse{
 		AccessToken: tok, TokenType: "Bearer", ExpiresIn: int(s.cfg.tokenTTL.Seconds()), Scope: scope,
