@@ -95,5 +95,7 @@ func (g *idgen) secret() string {
 func newToken() string {
 	var b [20]byte
 	_, _ = crand.Read(b[:])
-	return hex.EncodeToString(b[:])
+	var h [40]byte // encoded on the stack: one allocation, the string
+	hex.Encode(h[:], b[:])
+	return string(h[:])
 }
