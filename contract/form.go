@@ -55,7 +55,8 @@ func (c *stringCheck) valid(s string) bool {
 	if err != nil {
 		return false
 	}
-	c.last.Store(&s)
+	kept := strings.Clone(s) // not a slice of the body, which it would keep alive
+	c.last.Store(&kept)
 	return true
 }
 
