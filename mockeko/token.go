@@ -37,9 +37,9 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) error {
 	mt, _, perr := parseMediaType(r.Header.Get("Content-Type"))
 	switch mt {
 	case "application/x-www-form-urlencoded":
-		if perr != nil { // a form type with a malformed parameter: readBody's 415
-			_, err := s.readBody(w, r, encForm)
-			return err
+		if perr != nil { // a form type with a malformed parameter: an RFC 6749 §5.2 error, not a 415
+			drain(r)
+			return oauthError(http.StatusBadRequest, "invalid_request", "malformed Content-Type %q: %v", r.Header.Get("Content-Type"), perr)
 		}
 	case "application/json":
 		drain(r)

@@ -152,6 +152,8 @@ func TestTokenErrors(t *testing.T) {
 			`send the token request as application/x-www-form-urlencoded, got Content-Type "text/plain"`, false},
 		{"no Content-Type", "", cc, nil, 400, "invalid_request",
 			`send the token request as application/x-www-form-urlencoded, got Content-Type ""`, false},
+		{"malformed Content-Type parameter", formCT + ";c", cc, nil, 400, "invalid_request",
+			`malformed Content-Type "application/x-www-form-urlencoded;c": mime: invalid media parameter`, false},
 		{"missing grant_type", formCT, "scope=bot" + okCreds, nil, 400, "invalid_request",
 			"missing grant_type: send grant_type=client_credentials", false},
 		{"password grant", formCT, "grant_type=password" + okCreds, nil, 400, "unsupported_grant_type",
