@@ -562,25 +562,7 @@ func readAnswer(resp *http.Response) ([]byte, error) {
 	if resp.ContentLength == 0 {
 		return nil, nil
 	}
-	size := 512
-	if resp.ContentLength > 0 {
-		size = int(min(resp.ContentLength, maxResponseRead)) + 1 // +1: room to see EOF without growing
-	}
-	b := make([]byte, 0, size)
-	r := io.LimitReader(resp.Body, maxResponseRead)
-	for {
-		if len(b) == cap(b) {
-			b = append(b, 0)[:len(b)]
-		}
-		n, err := r.Read(b[len(b):cap(b)])
-		b = b[:len(b)+n]
-		if err == io.EOF {
-			return b, nil
-		}
-		if err != nil {
-			return b, err
-		}
-	}
+	return readAll(io.LimitReader(resp.Body, maxResponseRead), min(resp.ContentLength, maxResponseRead))
 }
 
 // trimURLError drops the `Post "url": ` wrapping of a client error.
