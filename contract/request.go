@@ -68,6 +68,11 @@ func (c *Contract) ValidateRequest(r *http.Request, body []byte) (op string, vs 
 		if o := c.ops[op]; o != nil && o.route.Operation == route.Operation && c.formRequestValid(o, &r2, body) {
 			return op, nil
 		}
+		// Without a request body to check, openapi3filter checks security
+		// and parameters only.
+		if route.Operation.RequestBody == nil && c.paramsAndSecurityValid(route, &r2) {
+			return op, nil
+		}
 	}
 	if jsonSchema == nil || !c.paramsAndSecurityValid(route, &r2) {
 		if err := openapi3filter.ValidateRequest(ctx, in); err != nil {
@@ -82,12 +87,13 @@ func (c *Contract) ValidateRequest(r *http.Request, body []byte) (op string, vs 
 
 // paramsAndSecurityValid reports whether openapi3filter.ValidateRequest,
 // with the request body excluded, would certainly find nothing: the
-// operation takes no parameters, and a security requirement is met (as
-// openapi3filter checks it: every scheme declared, and c.authenticate
-// content). False sends the request to openapi3filter for the full report.
+// operation's parameters pass (none, or plain string ones that paramsValid
+// checks), and a security requirement is met (as openapi3filter checks it:
+// every scheme declared, and c.authenticate content). False sends the
+// request to openapi3filter for the full report.
 func (c *Contract) paramsAndSecurityValid(route *routers.Route, r *http.Request) bool {
 	o := route.Operation
-	if len(o.Parameters) > 0 || len(route.PathItem.Parameters) > 0 {
+	if (len(o.Parameters) > 0 || len(route.PathItem.Parameters) > 0) && !paramsValid(route, r) {
 		return false
 	}
 	return c.securityValid(route, r)
