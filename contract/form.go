@@ -101,11 +101,41 @@ func newFormPlan(route *routers.Route) *formPlan {
 	return p
 }
 
+// plainStringFields are the fields a plain string schema may set (besides
+// annotations).
+var plainStringFields = []string{"Type", "Pattern", "MinLength", "MaxLength", "Enum"}
+
+// plainStringZero are the indices of the fields of openapi3.Schema that
+// plainString requires to be zero: every exported field but
+// plainStringFields and annotations. It is computed once from the type and
+// never changes, so plainString looks no field up by name: paramsValid
+// calls it on every request.
+var plainStringZero = func() []int {
+	t := reflect.TypeFor[openapi3.Schema]()
+	var idx []int
+	for i := range t.NumField() {
+		f := t.Field(i)
+		if f.IsExported() && !contains(plainStringFields, f.Name) && !contains(annotations, f.Name) {
+			idx = append(idx, i)
+		}
+	}
+	return idx
+}()
+
 // plainString reports whether s is {type: string} with at most a pattern,
-// length bounds and an enum (and annotations).
+// length bounds and an enum (and annotations): onlyFields(s,
+// plainStringFields...) for a string schema.
 func plainString(s *openapi3.Schema) bool {
-	return s != nil && s.Type.Is(openapi3.TypeString) &&
-		onlyFields(s, "Type", "Pattern", "MinLength", "MaxLength", "Enum")
+	if s == nil || !s.Type.Is(openapi3.TypeString) {
+		return false
+	}
+	v := reflect.ValueOf(s).Elem()
+	for _, i := range plainStringZero {
+		if !fieldZero(v.Field(i)) {
+			return false
+		}
+	}
+	return true
 }
 
 // annotations are schema fields that never change a validation verdict.
@@ -122,18 +152,20 @@ func onlyFields(s *openapi3.Schema, allowed ...string) bool {
 		if !f.IsExported() || contains(allowed, f.Name) || contains(annotations, f.Name) {
 			continue
 		}
-		switch fv := v.Field(i); fv.Kind() {
-		case reflect.Map, reflect.Slice: // kin-openapi tests their length
-			if fv.Len() > 0 {
-				return false
-			}
-		default:
-			if !fv.IsZero() {
-				return false
-			}
+		if !fieldZero(v.Field(i)) {
+			return false
 		}
 	}
 	return true
+}
+
+// fieldZero reports whether a schema field is unset: zero, or an empty map
+// or slice (kin-openapi tests their length).
+func fieldZero(fv reflect.Value) bool {
+	if k := fv.Kind(); k == reflect.Map || k == reflect.Slice {
+		return fv.Len() == 0
+	}
+	return fv.IsZero()
 }
 
 func contains(ss []string, s string) bool {

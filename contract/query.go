@@ -3,7 +3,6 @@ package contract
 import (
 	"net/http"
 	"net/url"
-	"reflect"
 	"strings"
 
 	"github.com/getkin/kin-openapi/openapi3"
@@ -42,7 +41,7 @@ func paramsValid(route *routers.Route, r *http.Request) bool {
 			return false
 		}
 		pv := ref.Value
-		if pv == nil || pv.Content != nil || pv.AllowEmptyValue || pv.Schema == nil || !plainParamString(pv.Schema.Value) {
+		if pv == nil || pv.Content != nil || pv.AllowEmptyValue || pv.Schema == nil || !plainString(pv.Schema.Value) {
 			return false
 		}
 		s := pv.Schema.Value
@@ -116,41 +115,4 @@ func paramsValid(route *routers.Route, r *http.Request) bool {
 // openapi3filter.ValidateParameter validates it.
 func stringValid(schema *openapi3.Schema, s string) bool {
 	return schema.VisitJSON(s, openapi3.MultiErrors(), openapi3.DisableSchemaErrorDetails()) == nil
-}
-
-// plainStringZero are the indices of the fields of openapi3.Schema that
-// plainString requires to be zero: every exported field but its allowed ones
-// and annotations. It is computed once from the type and never changes.
-var plainStringZero = func() []int {
-	t := reflect.TypeFor[openapi3.Schema]()
-	var idx []int
-	for i := range t.NumField() {
-		f := t.Field(i)
-		if f.IsExported() && !contains([]string{"Type", "Pattern", "MinLength", "MaxLength", "Enum"}, f.Name) && !contains(annotations, f.Name) {
-			idx = append(idx, i)
-		}
-	}
-	return idx
-}()
-
-// plainParamString is plainString without looking fields up by name on
-// every call: paramsValid runs on every request.
-func plainParamString(s *openapi3.Schema) bool {
-	if s == nil || !s.Type.Is(openapi3.TypeString) {
-		return false
-	}
-	v := reflect.ValueOf(s).Elem()
-	for _, i := range plainStringZero {
-		switch fv := v.Field(i); fv.Kind() {
-		case reflect.Map, reflect.Slice: // kin-openapi tests their length
-			if fv.Len() > 0 {
-				return false
-			}
-		default:
-			if !fv.IsZero() {
-				return false
-			}
-		}
-	}
-	return true
 }
