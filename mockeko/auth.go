@@ -64,21 +64,23 @@ func (s *Server) authenticate(r *http.Request, queryToken bool) (*call, error) {
 	now := s.now()
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	t, ok := s.st.tokens[tok]
+	t, botID, ok := s.st.tokens.lookup(tok)
 	if !ok {
 		return nil, unauthorized("invalid_token", "access token is unknown or revoked: get a new one from POST /oauth/token")
 	}
-	if !t.expires.After(now) {
-		return nil, unauthorized("invalid_token", "access token expired at %s: get a new one from POST /oauth/token", t.expires.UTC().Format(time.RFC3339))
+	if t.expiredAt(now) {
+		return nil, unauthorized("invalid_token", "access token expired at %s: get a new one from POST /oauth/token", t.expires().UTC().Format(time.RFC3339))
 	}
-	bot, ok := s.st.bots[t.botID]
+	bot, ok := s.st.bots[botID]
 	if !ok {
 		return nil, unauthorized("invalid_token", "access token's bot no longer exists")
 	}
-	if !t.has("bot") {
-		return nil, errorf(http.StatusForbidden, "insufficient_scope", "this endpoint needs scope \"bot\"; the token has %q", strings.Join(t.scopes, " "))
+	if !t.scopes.has("bot") {
+		return nil, errorf(http.StatusForbidden, "insufficient_scope", "this endpoint needs scope \"bot\"; the token has %q", t.scopes.String())
 	}
-	return &call{bot: bot.clone(), token: tok}, nil
+	// A shallow copy: a stored bot's Scopes slice is replaced, never
+	// modified in place, so sharing it is safe.
+	return &call{bot: *bot, token: tok}, nil
 }
 
 // RevokeTokens revokes every access token issued to the bot (all bots when
@@ -86,12 +88,5 @@ func (s *Server) authenticate(r *http.Request, queryToken bool) (*call, error) {
 func (s *Server) RevokeTokens(botID string) int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	n := 0
-	for k, t := range s.st.tokens {
-		if botID == "" || t.botID == botID {
-			delete(s.st.tokens, k)
-			n++
-		}
-	}
-	return n
+	return s.st.tokens.revoke(botID)
 }

@@ -76,7 +76,7 @@ func (s *Server) fingerprint() fingerprint {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	st := s.st
-	fp := fingerprint{seq: int(st.seq), messages: st.msgs.len(), files: len(st.files), tokens: len(st.tokens),
+	fp := fingerprint{seq: int(st.seq), messages: st.msgs.len(), files: len(st.files), tokens: len(st.tokens.byKey),
 		replyTokens: len(st.replyTokens), bots: len(st.bots), users: len(st.users), groups: len(st.groups),
 		topicIndex: len(st.topicGroup), directs: len(st.direct)}
 	for _, rt := range st.replyTokens {

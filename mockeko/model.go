@@ -157,15 +157,6 @@ type File struct {
 	data        []byte
 }
 
-// accessToken is an issued OAuth2 access token.
-type accessToken struct {
-	botID   string
-	scopes  []string
-	expires time.Time
-}
-
-func (t *accessToken) has(scope string) bool { return slices.Contains(t.scopes, scope) }
-
 // replyToken binds a webhook event's reply token to its chat.
 type replyToken struct {
 	botID   string

@@ -2,9 +2,9 @@ package mockeko
 
 import (
 	"bytes"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -100,37 +100,45 @@ func TestReadAll(t *testing.T) {
 	}
 }
 
-// sweepTokens forgets expired tokens, but with many live tokens it does not
+// sweep forgets expired tokens, but with many live tokens it does not
 // rescan the table on every issue: only when it has doubled.
 func TestSweepTokensAmortised(t *testing.T) {
 	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	st := newState()
-	for i := range minSweep {
-		st.tokens[fmt.Sprint("old", i)] = &accessToken{expires: now.Add(-time.Second)}
+	n := 0
+	add := func(expires time.Time) tokenKey {
+		var k tokenKey
+		binary.BigEndian.PutUint64(k[:], uint64(n))
+		n++
+		st.tokens.add(k, "bot", scopeList{1}, expires)
+		return k
 	}
-	st.sweepTokens(now)
-	if len(st.tokens) != 0 {
-		t.Fatalf("after a sweep at %d expired tokens, %d remain", minSweep, len(st.tokens))
+	for range minSweep {
+		add(now.Add(-time.Second))
+	}
+	st.tokens.sweep(now)
+	if len(st.tokens.byKey) != 0 {
+		t.Fatalf("after a sweep at %d expired tokens, %d remain", minSweep, len(st.tokens.byKey))
 	}
 
-	for i := range minSweep {
-		st.tokens[fmt.Sprint("live", i)] = &accessToken{expires: now.Add(time.Hour)}
+	for range minSweep {
+		add(now.Add(time.Hour))
 	}
-	st.sweepTokens(now) // all live: nothing to forget; the next sweep waits for 2×
-	st.tokens["expired"] = &accessToken{expires: now.Add(-time.Second)}
-	st.sweepTokens(now)
-	if _, ok := st.tokens["expired"]; !ok {
+	st.tokens.sweep(now) // all live: nothing to forget; the next sweep waits for 2×
+	expired := add(now.Add(-time.Second))
+	st.tokens.sweep(now)
+	if _, ok := st.tokens.byKey[expired]; !ok {
 		t.Fatal("swept again before the table doubled")
 	}
-	for i := len(st.tokens); i < 2*minSweep; i++ {
-		st.tokens[fmt.Sprint("more", i)] = &accessToken{expires: now.Add(time.Hour)}
+	for i := len(st.tokens.byKey); i < 2*minSweep; i++ {
+		add(now.Add(time.Hour))
 	}
-	st.sweepTokens(now)
-	if _, ok := st.tokens["expired"]; ok {
+	st.tokens.sweep(now)
+	if _, ok := st.tokens.byKey[expired]; ok {
 		t.Error("the expired token survived the sweep at twice the size")
 	}
-	if len(st.tokens) != 2*minSweep-1 {
-		t.Errorf("%d tokens after the sweep, want the %d live ones", len(st.tokens), 2*minSweep-1)
+	if len(st.tokens.byKey) != 2*minSweep-1 {
+		t.Errorf("%d tokens after the sweep, want the %d live ones", len(st.tokens.byKey), 2*minSweep-1)
 	}
 }
 

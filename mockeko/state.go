@@ -25,8 +25,7 @@ type state struct {
 	direct      map[[2]string]string // (bot id, user id) -> gid
 	msgs        msgStore             // stored messages, oldest first
 	files       map[string]*File
-	tokens      map[string]*accessToken
-	sweepAt     int // len(tokens) at which sweepTokens next runs
+	tokens      tokenTable
 	replyTokens map[string]*replyToken
 	seq         int64
 }
@@ -41,7 +40,7 @@ func newState() *state {
 		direct:      map[[2]string]string{},
 		msgs:        newMsgStore(),
 		files:       map[string]*File{},
-		tokens:      map[string]*accessToken{},
+		tokens:      newTokenTable(),
 		replyTokens: map[string]*replyToken{},
 	}
 }

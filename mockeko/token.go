@@ -11,7 +11,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"time"
 )
 
 // handleToken is POST /oauth/token: the OAuth2 client-credentials grant
@@ -79,11 +78,11 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	tok := newToken()
+	key, tok := newAccessToken()
 	now := s.now()
-	s.st.sweepTokens(now)
-	s.st.tokens[tok] = &accessToken{botID: bot.ID, scopes: scopes, expires: now.Add(s.cfg.tokenTTL)}
-	scope := strings.Join(scopes, " ")
+	s.st.tokens.sweep(now)
+	s.st.tokens.add(key, bot.ID, scopes, now.Add(s.cfg.tokenTTL))
+	scope := scopes.String()
 	if s.log.Enabled(r.Context(), slog.LevelInfo) { // spare the disabled record its boxed arguments
 		s.log.LogAttrs(r.Context(), slog.LevelInfo, "token issued", slog.String("bot", bot.ID), slog.String("scope", scope))
 	}
@@ -149,41 +148,26 @@ func (st *state) authenticate(id, secret credential, fromHeader bool) *Bot {
 
 // grantScopes checks a requested scope string against the bot's scopes.
 // An absent scope grants "bot".
-func grantScopes(requested string, allowed []string) ([]string, error) {
+func grantScopes(requested string, allowed []string) (scopeList, error) {
 	if strings.TrimSpace(requested) == "" {
 		requested = "bot" // still checked: a bot configured without "bot" must not get it
 	}
-	var out []string
-	for _, sc := range strings.Fields(requested) {
-		if !validScope[sc] {
-			return nil, oauthError(http.StatusBadRequest, "invalid_scope", "unknown scope %q: Eko bots may ask for bot, workflow and library", sc)
+	var out scopeList
+	n := 0
+	for sc := range strings.FieldsSeq(requested) {
+		c := scopeCode(sc)
+		if c == 0 {
+			return scopeList{}, oauthError(http.StatusBadRequest, "invalid_scope", "unknown scope %q: Eko bots may ask for bot, workflow and library", sc)
 		}
 		if !slices.Contains(allowed, sc) {
-			return nil, oauthError(http.StatusBadRequest, "invalid_scope", "scope %q is not granted to this bot", sc)
+			return scopeList{}, oauthError(http.StatusBadRequest, "invalid_scope", "scope %q is not granted to this bot", sc)
 		}
-		if !slices.Contains(out, sc) {
-			out = append(out, sc)
+		if !slices.Contains(out[:n], c) {
+			out[n] = c
+			n++
 		}
 	}
 	return out, nil
-}
-
-// minSweep is the token count below which sweepTokens never runs.
-const minSweep = 1024
-
-// sweepTokens forgets expired tokens so a long-running sandbox stays
-// bounded. It runs when the table has doubled since the last sweep, which
-// keeps its cost O(1) per issued token however many tokens are live.
-func (st *state) sweepTokens(now time.Time) {
-	if len(st.tokens) < max(minSweep, st.sweepAt) {
-		return
-	}
-	for k, t := range st.tokens {
-		if !t.expires.After(now) {
-			delete(st.tokens, k)
-		}
-	}
-	st.sweepAt = 2 * len(st.tokens)
 }
 
 // safeID shortens a client id for logs; client ids are not secret but logs need not hold them whole.
