@@ -3,6 +3,7 @@ package mockeko
 import (
 	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 
@@ -71,6 +72,16 @@ func (s *Server) routes(add addRoute) {
 type routeTable struct {
 	router *mux.Router
 	routes []Route // by routeID
+	// static maps a path without variables to its routes, by method: what
+	// router.Match would find for that method and path, checked when the
+	// table is built, without the router's regexps and allocations.
+	static map[string][]staticRoute
+}
+
+// staticRoute is a route with a fixed path.
+type staticRoute struct {
+	method string
+	id     routeID
 }
 
 // routeID is a route's position in Server.routes' list. It is the handler
@@ -97,7 +108,31 @@ func buildRouteTable() *routeTable {
 		t.router.Methods(method).Path(path).Name(name).Handler(routeID(len(t.routes)))
 		t.routes = append(t.routes, Route{Name: name, Method: method, Path: path, Control: strings.HasPrefix(path, controlPrefix)})
 	})
+	t.static = map[string][]staticRoute{}
+	for i, rt := range t.routes {
+		if strings.Contains(rt.Path, "{") {
+			continue
+		}
+		// Only where the router agrees: an earlier route with variables
+		// that also matches the path would win in the router, so such a
+		// path stays with the router.
+		var m mux.RouteMatch
+		r := &http.Request{Method: rt.Method, URL: &url.URL{Path: rt.Path}}
+		if t.router.Match(r, &m) && m.MatchErr == nil && m.Handler == routeID(i) && len(m.Vars) == 0 {
+			t.static[rt.Path] = append(t.static[rt.Path], staticRoute{rt.Method, routeID(i)})
+		}
+	}
 	return t
+}
+
+// lookup finds r's route among the fixed paths.
+func (t *routeTable) lookup(r *http.Request) (routeID, bool) {
+	for _, sr := range t.static[r.URL.Path] {
+		if sr.method == r.Method {
+			return sr.id, true
+		}
+	}
+	return 0, false
 }
 
 // routeHandlers builds s's handler for each route, by routeID. Eko API routes
@@ -120,8 +155,13 @@ func (s *Server) routeHandlers() []http.Handler {
 // serve routes r to s's handler for it, or answers 404 or 405 in the error
 // envelope. Path variables are set on r (r.PathValue).
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
+	t := sharedRoutes()
+	if id, ok := t.lookup(r); ok {
+		s.handlers[id].ServeHTTP(w, r)
+		return
+	}
 	var m mux.RouteMatch
-	if sharedRoutes().router.Match(r, &m) && m.MatchErr == nil {
+	if t.router.Match(r, &m) && m.MatchErr == nil {
 		for k, v := range m.Vars {
 			r.SetPathValue(k, v)
 		}
