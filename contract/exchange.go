@@ -119,17 +119,38 @@ type flatHeader struct {
 }
 
 func flattenHeader(h http.Header) flatHeader {
-	if h == nil {
-		return flatHeader{isNil: true}
-	}
-	n := 0
+	a, _ := flattenHeaders(h, nil)
+	return a
+}
+
+// flattenHeaders flattens two headers into one allocation.
+func flattenHeaders(h1, h2 http.Header) (flatHeader, flatHeader) {
+	n1, ok1 := flatLen(h1)
+	n2, ok2 := flatLen(h2)
+	pairs := make([]string, 0, n1+n2)
+	return flattenInto(h1, ok1, pairs[0:0:n1]), flattenInto(h2, ok2, pairs[n1:n1:n1+n2])
+}
+
+// flatLen counts the strings flattening h takes; ok is false when the
+// pairs cannot hold h (a key without values).
+func flatLen(h http.Header) (n int, ok bool) {
 	for _, vs := range h {
 		if len(vs) == 0 {
-			return flatHeader{clone: h.Clone()}
+			return 0, false
 		}
 		n += 2 * len(vs)
 	}
-	pairs := make([]string, 0, n)
+	return n, true
+}
+
+// flattenInto flattens h into pairs, which has room for it when ok.
+func flattenInto(h http.Header, ok bool, pairs []string) flatHeader {
+	switch {
+	case h == nil:
+		return flatHeader{isNil: true}
+	case !ok:
+		return flatHeader{clone: h.Clone()}
+	}
 	for k, vs := range h {
 		for _, v := range vs {
 			pairs = append(pairs, k, v)

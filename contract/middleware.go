@@ -105,8 +105,12 @@ func (c *Contract) WrapCapture(next http.Handler, mode Mode, record func(*Captur
 			writeError(w, http.StatusBadRequest, "invalid_request", "cannot read the request body: "+err.Error(), nil)
 			return
 		}
+		// What one exchange needs, in one allocation: the response
+		// writer, the body handed on, and the capture a recorder keeps.
+		x := &exchangeState{tw: teeWriter{ResponseWriter: w, limit: MaxBodyBytes}}
 		if complete {
-			r.Body = &Body{b: body}
+			x.body.b = body
+			r.Body = &x.body
 		} else {
 			r.Body = struct {
 				io.Reader
@@ -122,7 +126,7 @@ func (c *Contract) WrapCapture(next http.Handler, mode Mode, record func(*Captur
 				op = id
 			}
 		}
-		tw := &teeWriter{ResponseWriter: w, limit: MaxBodyBytes}
+		tw := &x.tw
 		if mode == ModeStrict && op != "" && blocking(vs) {
 			writeError(tw, http.StatusBadRequest, "invalid_request", strictMessage(vs), vs)
 		} else {
@@ -134,15 +138,26 @@ func (c *Contract) WrapCapture(next http.Handler, mode Mode, record func(*Captur
 		if mode != ModeOff && op != "" && !tw.truncated {
 			vs = append(vs, c.ValidateResponse(op, tw.status, tw.Header(), tw.buf)...)
 		}
+		// The capture outlives the request (a journal keeps it): let the
+		// connection's writer go.
+		tw.ResponseWriter = nil
 		if record != nil {
-			cp := &Capture{Operation: op, Status: tw.status, Violations: vs,
+			reqHeader, respHeader := flattenHeaders(r.Header, w.Header())
+			x.cp = Capture{Operation: op, Status: tw.status, Violations: vs,
 				start: start, duration: time.Since(start), method: r.Method, url: *r.URL,
-				reqHeader: flattenHeader(r.Header), respHeader: flattenHeader(tw.Header()),
+				reqHeader: reqHeader, respHeader: respHeader,
 				reqBody: keepBody(body), respBody: tw.buf,
 				reqTruncated: !complete || len(body) > MaxBodyBytes, respTruncated: tw.truncated}
-			record(cp)
+			record(&x.cp)
 		}
 	})
+}
+
+// exchangeState is what [Contract.WrapCapture] allocates per exchange.
+type exchangeState struct {
+	cp   Capture
+	tw   teeWriter
+	body Body
 }
 
 // keepBody returns the part of a request body an exchange keeps. A body
