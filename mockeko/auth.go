@@ -56,7 +56,7 @@ func (s *Server) authenticate(r *http.Request, queryToken bool) (*call, error) {
 		}
 		tok = strings.TrimSpace(rest)
 	} else if queryToken {
-		tok = r.URL.Query().Get("access_token")
+		tok = queryGet(r.URL.RawQuery, "access_token")
 	}
 	if tok == "" {
 		return nil, unauthorized("unauthorized", "missing access token: send Authorization: Bearer <access_token> from POST /oauth/token")

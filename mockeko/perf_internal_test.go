@@ -203,3 +203,18 @@ func handlerTokenForTest(t *testing.T, h http.Handler, bot Bot) string {
 	}
 	return tr.AccessToken
 }
+
+// FuzzQueryGet checks queryGet against url.ParseQuery.
+func FuzzQueryGet(f *testing.F) {
+	for _, q := range []string{"username=alice%40acme.example", "a=1&username=x&username=y", "user%6eame=z", "username=a;b&username=c",
+		"username=%zz&username=ok", "username", "=&&username=+a+", "%zz=1&username=2", "username=a%2", ""} {
+		f.Add(q, "username")
+	}
+	f.Add("a+b=1", "a b")
+	f.Fuzz(func(t *testing.T, raw, key string) {
+		want, _ := url.ParseQuery(raw)
+		if got := queryGet(raw, key); got != want.Get(key) {
+			t.Errorf("queryGet(%q, %q) = %q, want %q", raw, key, got, want.Get(key))
+		}
+	})
+}

@@ -23,8 +23,7 @@ func wireUser(u *User) ekoUser {
 // findUsers is GET /bot/v1/users?username=: the users of the bot's network
 // whose username matches exactly (case-insensitively), as {"users":[...]}.
 func (s *Server) findUsers(w http.ResponseWriter, r *http.Request, c *call) error {
-	q := r.URL.Query()
-	name := strings.TrimSpace(q.Get("username"))
+	name := strings.TrimSpace(queryGet(r.URL.RawQuery, "username"))
 	if name == "" {
 		return badRequest("query parameter %q is required", "username")
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"net/url"
 	"strings"
 )
 
@@ -30,3 +31,35 @@ func decodeJSONStrict(err error) error {
 
 // trimPrefix drops the package prefix of an error message for use inside an envelope.
 func trimPrefix(err error) string { return strings.TrimPrefix(err.Error(), "mockeko: ") }
+
+// queryGet is r.URL.Query().Get(key) without building the map: the first
+// value of key in the raw query, with url.ParseQuery's rules (pairs split
+// at "&", a pair with a ";" or a bad escape skipped, "+" is a space).
+func queryGet(rawQuery, key string) string {
+	for rawQuery != "" {
+		var pair string
+		pair, rawQuery, _ = strings.Cut(rawQuery, "&")
+		if strings.Contains(pair, ";") {
+			continue
+		}
+		k, v, _ := strings.Cut(pair, "=")
+		if !queryKeyIs(k, key) {
+			continue
+		}
+		k, err := url.QueryUnescape(k)
+		if err != nil || k != key {
+			continue
+		}
+		if v, err = url.QueryUnescape(v); err != nil {
+			continue
+		}
+		return v
+	}
+	return ""
+}
+
+// queryKeyIs is a cheap first test of whether the raw key k may decode to
+// key: only an escaped key (with "%" or "+") can differ from its decoding.
+func queryKeyIs(k, key string) bool {
+	return k == key || strings.ContainsAny(k, "%+")
+}
