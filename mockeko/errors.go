@@ -73,11 +73,20 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 // writeRawJSON writes b, an encoded JSON value, as writeJSON does: a
 // newline is appended (in b's spare capacity when it has some).
 func writeRawJSON(w http.ResponseWriter, status int, b []byte) {
+	writeRawJSONNoCache(w, status, b, false)
+}
+
+// writeRawJSONNoCache is writeRawJSON that also sends "Pragma: no-cache"
+// when pragma is set, as RFC 6749 §5.1 asks of a token response.
+func writeRawJSONNoCache(w http.ResponseWriter, status int, b []byte, pragma bool) {
 	b = append(b, '\n')
-	// The keys are canonical, and the three values share one allocation.
-	vals := [...]string{"application/json; charset=utf-8", strconv.Itoa(len(b)), "no-store"}
+	// The keys are canonical, and the values share one allocation.
+	vals := [...]string{"application/json; charset=utf-8", strconv.Itoa(len(b)), "no-store", "no-cache"}
 	h := w.Header()
 	h["Content-Type"], h["Content-Length"], h["Cache-Control"] = vals[0:1:1], vals[1:2:2], vals[2:3:3]
+	if pragma {
+		h["Pragma"] = vals[3:4:4]
+	}
 	w.WriteHeader(status)
 	_, _ = w.Write(b)
 }

@@ -86,10 +86,9 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) error {
 	if s.log.Enabled(r.Context(), slog.LevelInfo) { // spare the disabled record its boxed arguments
 		s.log.LogAttrs(r.Context(), slog.LevelInfo, "token issued", slog.String("bot", bot.ID), slog.String("scope", scope))
 	}
-	w.Header()["Pragma"] = []string{"no-cache"}
-	writeRawJSON(w, http.StatusOK, appendTokenResponse(make([]byte, 0, 128), TokenResponse{
+	writeRawJSONNoCache(w, http.StatusOK, appendTokenResponse(make([]byte, 0, 128), TokenResponse{
 		AccessToken: tok, TokenType: "Bearer", ExpiresIn: int(s.cfg.tokenTTL.Seconds()), Scope: scope,
-	}))
+	}), true)
 	return nil
 }
 

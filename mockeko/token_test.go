@@ -102,6 +102,9 @@ func TestTokenSuccess(t *testing.T) {
 			if cc := r.header.Get("Cache-Control"); cc != "no-store" {
 				t.Errorf("Cache-Control = %q, want no-store", cc)
 			}
+			if p := r.header.Values("Pragma"); len(p) != 1 || p[0] != "no-cache" { // RFC 6749 §5.1
+				t.Errorf("Pragma = %q, want [no-cache]", p)
+			}
 			// The token works where its scope allows.
 			if strings.Contains(tt.wantScope, "bot") {
 				if r := send(t, srv, http.MethodGet, "/bot/v1/users?username=bob@acme.example", tok, "", nil); r.status != 200 {
