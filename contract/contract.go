@@ -34,6 +34,7 @@ type Contract struct {
 	ops     map[string]*operation // by operationId
 	order   []string              // operation ids sorted by path, then method
 	webhook *openapi3.SchemaRef   // the delivery envelope, nil without x-webhooks
+	plans   plans                 // JSON body schemas compiled for the fast checks; read-only after build
 }
 
 // operation is what the engine compiled for one operation.
@@ -46,6 +47,7 @@ type operation struct {
 	statuses []string      // documented status codes, sorted; "default" excluded
 	tokenQry bool          // the access_token query parameter may carry the token
 	form     *formPlan     // nil: urlencoded requests go to openapi3filter
+	plans    plans         // the Contract's plans
 }
 
 // OperationInfo describes one documented operation.
@@ -180,7 +182,7 @@ func build(d3 *openapi3.T, name, webhook string) (*Contract, error) {
 	if err != nil {
 		return nil, fmt.Errorf("contract: %s: %w", name, err)
 	}
-	c := &Contract{name: name, doc: d3, router: router, ops: map[string]*operation{}}
+	c := &Contract{name: name, doc: d3, router: router, ops: map[string]*operation{}, plans: plans{}}
 	for path, item := range d3.Paths.Map() {
 		for method, o := range item.Operations() {
 			if o.OperationID == "" {
@@ -208,6 +210,8 @@ func build(d3 *openapi3.T, name, webhook string) (*Contract, error) {
 				}
 			}
 			op.form = newFormPlan(op.route)
+			op.plans = c.plans
+			c.plans.compileOperation(o)
 			c.ops[op.id] = op
 			c.order = append(c.order, op.id)
 		}

@@ -79,7 +79,7 @@ func (c *Contract) ValidateRequest(r *http.Request, body []byte) (op string, vs 
 			vs = violationsOf(op, DirectionRequest, err)
 		}
 	}
-	if jsonSchema != nil {
+	if jsonSchema != nil && !c.plans[jsonSchema].valid(body) {
 		vs = append(vs, validateJSONBody(op, DirectionRequest, jsonSchema, body, route.Operation.RequestBody.Value.Required)...)
 	}
 	return op, vs
