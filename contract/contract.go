@@ -48,6 +48,7 @@ type operation struct {
 	tokenQry bool          // the access_token query parameter may carry the token
 	form     *formPlan     // nil: urlencoded requests go to openapi3filter
 	plans    plans         // the Contract's plans
+	params   *paramPlan    // nil: parameters go to openapi3filter
 }
 
 // OperationInfo describes one documented operation.
@@ -212,6 +213,7 @@ func build(d3 *openapi3.T, name, webhook string) (*Contract, error) {
 			op.form = newFormPlan(op.route)
 			op.plans = c.plans
 			c.plans.compileOperation(o)
+			op.params = newParamPlan(op.route, c.plans)
 			c.ops[op.id] = op
 			c.order = append(c.order, op.id)
 		}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"math"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf16"
@@ -516,6 +517,33 @@ func (p *jsonPlan) stringValid(s []byte) bool {
 		return false
 	}
 	return p.format == nil || p.format.Validate(string(s)) == nil
+}
+
+// textValid is stringValid for a string that is not JSON text (a
+// parameter): what Schema.VisitJSON says of it.
+func (p *jsonPlan) textValid(s string) bool {
+	if p.unknown || p.tags != nil {
+		return false
+	}
+	if p.empty {
+		return true
+	}
+	if p.enum != nil && !slices.Contains(p.enum, s) {
+		return false
+	}
+	if p.types&kindString == 0 {
+		return false
+	}
+	if p.minLen > 0 || p.maxLen >= 0 {
+		n := int64(utf8.RuneCountInString(s)) // see stringValid
+		if n < p.minLen || p.maxLen >= 0 && n > p.maxLen {
+			return false
+		}
+	}
+	if p.pattern != nil && !p.pattern.MatchString(s) {
+		return false
+	}
+	return p.format == nil || p.format.Validate(s) == nil
 }
 
 func containsBytes(ss []string, b []byte) bool {

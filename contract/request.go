@@ -26,56 +26,38 @@ var schemaOpts = []openapi3.SchemaValidationOption{openapi3.DisableSchemaErrorDe
 // operationId ("" when no documented operation serves the method and path,
 // which is itself reported) and every violation found.
 func (c *Contract) ValidateRequest(r *http.Request, body []byte) (op string, vs []Violation) {
-	r2 := *r // shallow: the route lookup needs the cleaned path, the validator a fresh body
-	u := *r.URL
-	u.Path, u.RawPath = cleanPath(u.Path), ""
-	r2.URL = &u
-	r2.GetBody = nil
-	route, params := c.exactRoute(r.Method, u.Path)
+	path := cleanPath(r.URL.Path)
+	route, params := c.exactRoute(r.Method, path)
+	var r2 *http.Request // r with the cleaned path, for the router and openapi3filter
 	if route == nil {
+		r2 = cleanedRequest(r, path)
 		var err error
-		if route, params, err = c.router.FindRoute(&r2); err != nil {
-			return "", []Violation{c.noRoute(r.Method, u.Path, err)}
+		if route, params, err = c.router.FindRoute(r2); err != nil {
+			return "", []Violation{c.noRoute(r.Method, path, err)}
 		}
 	}
 	op = route.Operation.OperationID
-	in := &openapi3filter.RequestValidationInput{
-		Request:    &r2,
-		PathParams: params,
-		Route:      route,
-		Options: &openapi3filter.Options{
-			MultiError:              true,
-			SkipSettingDefaults:     true,
-			AuthenticationFunc:      c.authenticate,
-			SchemaValidationOptions: schemaOpts,
-		},
-	}
 	// JSON bodies are checked here rather than by openapi3filter: in its
 	// request mode kin-openapi deep-copies the value and visits every oneOf
 	// branch twice (to inject defaults), which costs 10x on BotV2 messages.
 	jsonSchema := jsonBodySchema(route, r.Header.Get("Content-Type"))
-	if jsonSchema != nil {
-		in.Options.ExcludeRequestBody = true
-		r2.Body = http.NoBody // nothing reads it: spare the security check its copy
-	} else {
-		r2.Body = io.NopCloser(bytes.NewReader(body))
-	}
-	ctx := r.Context()
-	if ctx == nil {
-		ctx = context.Background()
-	}
+	// The fast paths read r's headers and query only, which cleaning the
+	// path leaves as they are.
 	if jsonSchema == nil {
-		if o := c.ops[op]; o != nil && o.route.Operation == route.Operation && c.formRequestValid(o, &r2, body) {
+		if o := c.ops[op]; o != nil && o.route.Operation == route.Operation && c.formRequestValid(o, r, body) {
 			return op, nil
 		}
 		// Without a request body to check, openapi3filter checks security
 		// and parameters only.
-		if route.Operation.RequestBody == nil && c.paramsAndSecurityValid(route, &r2) {
+		if route.Operation.RequestBody == nil && c.paramsAndSecurityValid(route, r) {
 			return op, nil
 		}
 	}
-	if jsonSchema == nil || !c.paramsAndSecurityValid(route, &r2) {
-		if err := openapi3filter.ValidateRequest(ctx, in); err != nil {
+	if jsonSchema == nil || !c.paramsAndSecurityValid(route, r) {
+		if r2 == nil {
+			r2 = cleanedRequest(r, path)
+		}
+		if err := c.kinValidateRequest(r2, route, params, body, jsonSchema != nil); err != nil {
 			vs = violationsOf(op, DirectionRequest, err)
 		}
 	}
@@ -83,6 +65,44 @@ func (c *Contract) ValidateRequest(r *http.Request, body []byte) (op string, vs 
 		vs = append(vs, validateJSONBody(op, DirectionRequest, jsonSchema, body, route.Operation.RequestBody.Value.Required)...)
 	}
 	return op, vs
+}
+
+// cleanedRequest is a shallow copy of r with path as its URL's path.
+func cleanedRequest(r *http.Request, path string) *http.Request {
+	r2 := *r // shallow: the route lookup needs the cleaned path, the validator a fresh body
+	u := *r.URL
+	u.Path, u.RawPath = path, ""
+	r2.URL = &u
+	r2.GetBody = nil
+	return &r2
+}
+
+// kinValidateRequest validates r2 (see cleanedRequest) with
+// openapi3filter.ValidateRequest; excludeBody leaves a JSON body to
+// ValidateRequest's own check.
+func (c *Contract) kinValidateRequest(r2 *http.Request, route *routers.Route, params map[string]string, body []byte, excludeBody bool) error {
+	in := &openapi3filter.RequestValidationInput{
+		Request:    r2,
+		PathParams: params,
+		Route:      route,
+		Options: &openapi3filter.Options{
+			MultiError:              true,
+			SkipSettingDefaults:     true,
+			AuthenticationFunc:      c.authenticate,
+			SchemaValidationOptions: schemaOpts,
+			ExcludeRequestBody:      excludeBody,
+		},
+	}
+	if excludeBody {
+		r2.Body = http.NoBody // nothing reads it: spare the security check its copy
+	} else {
+		r2.Body = io.NopCloser(bytes.NewReader(body))
+	}
+	ctx := r2.Context()
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	return openapi3filter.ValidateRequest(ctx, in)
 }
 
 // paramsAndSecurityValid reports whether openapi3filter.ValidateRequest,
@@ -93,7 +113,7 @@ func (c *Contract) ValidateRequest(r *http.Request, body []byte) (op string, vs 
 // request to openapi3filter for the full report.
 func (c *Contract) paramsAndSecurityValid(route *routers.Route, r *http.Request) bool {
 	o := route.Operation
-	if (len(o.Parameters) > 0 || len(route.PathItem.Parameters) > 0) && !paramsValid(route, r) {
+	if (len(o.Parameters) > 0 || len(route.PathItem.Parameters) > 0) && !c.paramsValid(route, r) {
 		return false
 	}
 	return c.securityValid(route, r)
