@@ -34,7 +34,9 @@ type Contract struct {
 	ops     map[string]*operation // by operationId
 	order   []string              // operation ids sorted by path, then method
 	webhook *openapi3.SchemaRef   // the delivery envelope, nil without x-webhooks
-	plans   plans                 // JSON body schemas compiled for the fast checks; read-only after build
+	// webhookPlan is webhook's plan (nil without x-webhooks); read-only.
+	webhookPlan *jsonPlan
+	plans       plans // JSON body schemas compiled for the fast checks; read-only after build
 }
 
 // operation is what the engine compiled for one operation.
@@ -231,6 +233,7 @@ func build(d3 *openapi3.T, name, webhook string) (*Contract, error) {
 			return nil, fmt.Errorf("contract: %s: x-webhooks names the undefined definition %q", c.name, webhook)
 		}
 		c.webhook = s
+		c.webhookPlan = c.plans.compile(s.Value)
 	}
 	return c, nil
 }

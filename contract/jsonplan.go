@@ -22,7 +22,8 @@ import (
 // A plan models the schema features the Eko document uses, each as
 // kin-openapi's OpenAPI 3.0 validator applies it: type (and integer), nullable,
 // enum of strings, minLength/maxLength (counted as kin counts), pattern,
-// string formats (kin's registry), minimum/maximum, items, minItems/maxItems,
+// string formats (kin's registry), number formats kin does not check (its
+// registry has none), minimum/maximum, items, minItems/maxItems,
 // properties, required, additionalProperties, and oneOf with a discriminator
 // whose mapping names each branch. A schema with any other feature compiles to
 // a node that always says "don't know". The reader accepts strict RFC 8259
@@ -40,6 +41,9 @@ type jsonPlan struct {
 	minLen, maxLen int64 // string length bounds; maxLen < 0 for none
 	pattern        *regexp.Regexp
 	format         openapi3.StringFormatValidator
+
+	intFormat openapi3.IntegerFormatValidator // an integer's format (kin's registry)
+	numFormat openapi3.NumberFormatValidator  // a number's format (kin's registry)
 
 	min, max *float64
 
@@ -167,10 +171,16 @@ func (ps plans) fill(p *jsonPlan, s *openapi3.Schema) bool {
 		p.pattern = re
 	}
 	if s.Format != "" {
-		if p.types != kindString {
-			return false // number formats, or a format on several types
+		switch {
+		case p.types == kindString:
+			p.format = openapi3.SchemaStringFormats[s.Format] // nil: kin does not check it
+		case p.types == kindNumber && p.integer:
+			p.intFormat = openapi3.SchemaIntegerFormats[s.Format] // int32, int64; nil: unchecked
+		case p.types == kindNumber:
+			p.numFormat = openapi3.SchemaNumberFormats[s.Format] // float, double; nil: unchecked
+		default:
+			return false // a format on several types
 		}
-		p.format = openapi3.SchemaStringFormats[s.Format] // nil: kin does not check it
 	}
 	p.min, p.max = s.Min, s.Max
 	if s.Items != nil {
@@ -560,7 +570,7 @@ func (p *jsonPlan) numberValid(num []byte) bool {
 	if p.enum != nil || p.types&kindNumber == 0 {
 		return false
 	}
-	if p.min == nil && p.max == nil && bytes.IndexAny(num, ".eE") < 0 {
+	if p.min == nil && p.max == nil && p.intFormat == nil && p.numFormat == nil && bytes.IndexAny(num, ".eE") < 0 {
 		return true // an integer, in float64's range (see number)
 	}
 	f, err := strconv.ParseFloat(string(num), 64)
@@ -570,7 +580,22 @@ func (p *jsonPlan) numberValid(num []byte) bool {
 	if p.integer && f != math.Trunc(f) {
 		return false
 	}
+	if p.intFormat != nil && !intFormatValid(p.intFormat, f) || p.numFormat != nil && p.numFormat.Validate(f) != nil {
+		return false
+	}
 	return (p.min == nil || *p.min <= f) && (p.max == nil || *p.max >= f)
+}
+
+// intFormatValid is kin's validateIntegerFormat: the format's validator
+// gets the value as an int64, and a value beyond int64 fails.
+func intFormatValid(v openapi3.IntegerFormatValidator, f float64) bool {
+	switch {
+	case f == float64(math.MaxInt64): // rounds up to 2^63: kin passes MaxInt64
+		return v.Validate(math.MaxInt64) == nil
+	case f >= float64(math.MinInt64) && f < float64(math.MaxInt64):
+		return v.Validate(int64(f)) == nil
+	}
+	return false
 }
 
 // array reads an array against p.

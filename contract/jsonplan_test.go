@@ -39,6 +39,9 @@ func planSchemas(c *Contract) []*openapi3.Schema {
 			walk(ref.Value)
 		}
 	}
+	if c.webhook != nil {
+		walk(c.webhook.Value)
+	}
 	for _, id := range c.order {
 		o := c.ops[id].route.Operation
 		if rb := o.RequestBody; rb != nil && rb.Value != nil {
@@ -122,6 +125,9 @@ func FuzzJSONPlan(f *testing.F) {
 	for _, s := range planSeeds {
 		f.Add(uint16(index[seedSchema(f, c, s.op, s.code)]), []byte(s.doc))
 	}
+	for _, doc := range []string{`{"events":[` + joinEvent + `]}`, `{"events":[` + messageEvent + `]}`, `{"events":[` + messageEvent + `,` + joinEvent + `]}`, `{"events":[]}`} {
+		f.Add(uint16(index[c.webhook.Value]), []byte(doc))
+	}
 	f.Fuzz(func(t *testing.T, i uint16, doc []byte) {
 		s := schemas[int(i)%len(schemas)]
 		if !c.plans[s].valid(doc) {
@@ -169,6 +175,19 @@ var planCases = []struct {
 	{"additionalProperties false, declared only", `{"type":"object","properties":{"a":{"type":"string"}},"additionalProperties":false}`, `{"a":"x"}`, true, true},
 	{"additionalProperties schema", `{"type":"object","additionalProperties":{"type":"integer"}}`, `{"a":1,"b":2.5}`, false, false},
 	{"additionalProperties schema ok", `{"type":"object","additionalProperties":{"type":"integer"}}`, `{"a":1,"b":2.0}`, true, true},
+	{"int64", `{"type":"integer","format":"int64","minimum":0}`, `1539920767866`, true, true},
+	{"int64, max", `{"type":"integer","format":"int64"}`, `9223372036854775807`, true, true},
+	{"int64, 2^63", `{"type":"integer","format":"int64"}`, `9223372036854775808`, true, true}, // float64 rounds MaxInt64 up to 2^63, as kin does
+	{"int64, beyond", `{"type":"integer","format":"int64"}`, `1e19`, false, false},
+	{"int64, min", `{"type":"integer","format":"int64"}`, `-9223372036854775808`, true, true},
+	{"int64, below", `{"type":"integer","format":"int64"}`, `-1e19`, false, false},
+	{"int64, below minimum", `{"type":"integer","format":"int64","minimum":0}`, `-1`, false, false},
+	{"int32", `{"type":"integer","format":"int32"}`, `2147483647`, true, true},
+	{"int32, beyond", `{"type":"integer","format":"int32"}`, `2147483648`, false, false},
+	{"int32, fraction", `{"type":"integer","format":"int32"}`, `1.5`, false, false},
+	{"unknown integer format", `{"type":"integer","format":"uint8"}`, `300`, true, true},
+	{"float", `{"type":"number","format":"float"}`, `1.5e300`, true, true}, // kin registers no number formats
+	{"double", `{"type":"number","format":"double"}`, `1.5e300`, true, true},
 	{"enum", `{"type":"string","enum":["a","b"]}`, `"b"`, true, true},
 	{"not in enum", `{"type":"string","enum":["a","b"]}`, `"c"`, false, false},
 	{"enum, escaped", `{"type":"string","enum":["a/b"]}`, `"a\/b"`, true, true},

@@ -18,6 +18,9 @@ func (c *Contract) ValidateWebhook(body []byte) []Violation {
 	if c.webhook == nil {
 		return []Violation{{Operation: WebhookOperation, Direction: DirectionWebhook, Location: "", Message: "the document declares no x-webhooks delivery definition"}}
 	}
+	if c.webhookPlan.valid(body) { // certainly valid: kin-openapi would find nothing
+		return nil
+	}
 	v, err := decodeJSON(body)
 	if err != nil {
 		return []Violation{{Operation: WebhookOperation, Direction: DirectionWebhook, Location: "body", Message: "not JSON: " + err.Error()}}

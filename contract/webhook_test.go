@@ -83,3 +83,20 @@ func TestValidateWebhookHeaderAndAnswer(t *testing.T) {
 		}
 	}
 }
+
+// The webhook's plan, where it answers, agrees with the long check: a
+// delivery it passes has no violations.
+func TestWebhookPlanAgrees(t *testing.T) {
+	c := mustDefault(t)
+	if c.webhookPlan == nil || c.webhookPlan.unknown {
+		t.Fatal("the webhook envelope has no plan")
+	}
+	for _, body := range []string{`{"events":[` + joinEvent + `]}`, `{"events":[` + messageEvent + `]}`} {
+		if !c.webhookPlan.valid([]byte(body)) {
+			t.Errorf("the plan does not pass %s", body)
+		}
+		if err := kinBodyErr(c.webhook.Value, []byte(body)); err != nil {
+			t.Errorf("kin-openapi refuses %s: %v", body, err)
+		}
+	}
+}
