@@ -40,6 +40,7 @@ type jsonPlan struct {
 
 	minLen, maxLen int64 // string length bounds; maxLen < 0 for none
 	pattern        *regexp.Regexp
+	hexLen         int // > 0: pattern is ^[0-9a-f]{hexLen}$ (ids, tokens), matched without the regexp
 	format         openapi3.StringFormatValidator
 
 	intFormat openapi3.IntegerFormatValidator // an integer's format (kin's registry)
@@ -169,6 +170,7 @@ func (ps plans) fill(p *jsonPlan, s *openapi3.Schema) bool {
 			return false
 		}
 		p.pattern = re
+		p.hexLen = hexPatternLen(s.Pattern)
 	}
 	if s.Format != "" {
 		switch {
@@ -523,7 +525,11 @@ func (p *jsonPlan) stringValid(s []byte) bool {
 			return false
 		}
 	}
-	if p.pattern != nil && !p.pattern.Match(s) {
+	if p.hexLen > 0 {
+		if !isHexRun(s, p.hexLen) {
+			return false
+		}
+	} else if p.pattern != nil && !p.pattern.Match(s) {
 		return false
 	}
 	return p.format == nil || p.format.Validate(string(s)) == nil
@@ -550,10 +556,51 @@ func (p *jsonPlan) textValid(s string) bool {
 			return false
 		}
 	}
-	if p.pattern != nil && !p.pattern.MatchString(s) {
+	if p.hexLen > 0 {
+		if !isHexRun(s, p.hexLen) {
+			return false
+		}
+	} else if p.pattern != nil && !p.pattern.MatchString(s) {
 		return false
 	}
 	return p.format == nil || p.format.Validate(s) == nil
+}
+
+// hexPatternLen returns n for the pattern ^[0-9a-f]{n}$ (n ≥ 1), else 0.
+func hexPatternLen(pattern string) int {
+	digits, ok := strings.CutPrefix(pattern, "^[0-9a-f]{")
+	if !ok {
+		return 0
+	}
+	digits, ok = strings.CutSuffix(digits, "}$")
+	if !ok || digits == "" || len(digits) > 4 || digits[0] == '0' {
+		return 0
+	}
+	n := 0
+	for _, c := range []byte(digits) {
+		if c < '0' || c > '9' {
+			return 0
+		}
+		n = 10*n + int(c-'0')
+	}
+	if n > 1000 { // regexp's largest repeat count
+		return 0
+	}
+	return n
+}
+
+// isHexRun reports whether s is n lowercase hex digits: what the pattern
+// ^[0-9a-f]{n}$ matches.
+func isHexRun[T string | []byte](s T, n int) bool {
+	if len(s) != n {
+		return false
+	}
+	for i := range len(s) {
+		if c := s[i]; !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
+			return false
+		}
+	}
+	return true
 }
 
 func containsBytes(ss []string, b []byte) bool {

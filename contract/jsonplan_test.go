@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"maps"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -311,4 +312,30 @@ func TestJSONPlanCoversTheContract(t *testing.T) {
 			}
 		}
 	}
+}
+
+// FuzzHexPattern holds the hand matcher of ^[0-9a-f]{n}$ to the regexp.
+func FuzzHexPattern(f *testing.F) {
+	f.Add("^[0-9a-f]{24}$", "5ae99669299892c81ec1d7fa")
+	f.Add("^[0-9a-f]{40}$", "5ae99669299892c81ec1d7fa5ae99669299892c8")
+	f.Add("^[0-9a-f]{2}$", "aé")
+	f.Add("^[0-9a-f]{3}$", "AB1")
+	f.Add("^[0-9a-f]{02}$", "ab")
+	f.Add("^[0-9a-f]{1,2}$", "ab")
+	f.Fuzz(func(t *testing.T, pattern, s string) {
+		n := hexPatternLen(pattern)
+		if n == 0 {
+			return
+		}
+		re, err := regexp.Compile(pattern)
+		if err != nil {
+			t.Fatalf("hexPatternLen(%q) = %d for a pattern that does not compile: %v", pattern, n, err)
+		}
+		if got, want := isHexRun(s, n), re.MatchString(s); got != want {
+			t.Errorf("isHexRun(%q, %d) = %v, regexp %q says %v", s, n, got, pattern, want)
+		}
+		if got, want := isHexRun([]byte(s), n), re.Match([]byte(s)); got != want {
+			t.Errorf("isHexRun([]byte(%q), %d) = %v, regexp %q says %v", s, n, got, pattern, want)
+		}
+	})
 }
