@@ -218,3 +218,24 @@ func FuzzQueryGet(f *testing.F) {
 		}
 	})
 }
+
+// New turns TCP keep-alive probes off only for loopback addresses: a remote
+// peer behind WithAddr can still vanish unnoticed.
+func TestIsLoopbackAddr(t *testing.T) {
+	for addr, want := range map[string]bool{
+		"127.0.0.1:0":    true,
+		"127.8.9.10:80":  true,
+		"[::1]:0":        true,
+		"localhost:8080": true,
+		"0.0.0.0:0":      false,
+		":8080":          false,
+		"[::]:0":         false,
+		"192.0.2.1:0":    false,
+		"example.com:80": false,
+		"127.0.0.1":      false, // no port: net.Listen rejects it anyway
+	} {
+		if got := isLoopbackAddr(addr); got != want {
+			t.Errorf("isLoopbackAddr(%q) = %v, want %v", addr, got, want)
+		}
+	}
+}

@@ -1,6 +1,7 @@
 package mockeko
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"log/slog"
@@ -91,7 +92,17 @@ func New(opts ...Option) (*Server, error) {
 
 	ln := s.cfg.listener
 	if ln == nil {
-		if ln, err = net.Listen("tcp", s.cfg.addr); err != nil {
+		// A plain TCP socket: with MPTCP (Go's default since 1.24 where the
+		// kernel has it) the kernel sets up a multipath socket for a fake
+		// that bots reach over loopback. On loopback, no TCP keep-alive
+		// probes either: they cost four setsockopt calls per accepted
+		// connection, and a loopback peer cannot vanish unnoticed.
+		var lc net.ListenConfig
+		lc.SetMultipathTCP(false)
+		if isLoopbackAddr(s.cfg.addr) {
+			lc.KeepAlive = -1
+		}
+		if ln, err = lc.Listen(context.Background(), "tcp", s.cfg.addr); err != nil {
 			return nil, fmt.Errorf("mockeko: listen on %s: %w", s.cfg.addr, err)
 		}
 	}
@@ -275,3 +286,17 @@ func (r *statusRecorder) Unwrap() http.ResponseWriter { return r.ResponseWriter 
 
 // drain reads and discards a little of an unread body so the connection can be reused.
 func drain(r *http.Request) { _, _ = io.CopyN(io.Discard, r.Body, 4<<10) }
+
+// isLoopbackAddr reports whether the host of addr (host:port) is a
+// loopback address or localhost.
+func isLoopbackAddr(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false
+	}
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
