@@ -12,29 +12,30 @@ type call struct {
 	token string
 }
 
-// apiFunc handles an authenticated Bot API request. A returned error is
-// written in the error envelope.
-type apiFunc func(w http.ResponseWriter, r *http.Request, c *call) error
+// apiFunc handles an authenticated Bot API request to s. A returned error
+// is written in the error envelope. The handlers are apiFuncs as method
+// expressions: (*Server).replyText.
+type apiFunc func(s *Server, w http.ResponseWriter, r *http.Request, c *call) error
 
 // api wraps h with Bearer authentication and the "bot" scope check.
-func (s *Server) api(h apiFunc) http.Handler { return s.authed(h, false) }
+func api(h apiFunc) routeHandler { return authed(h, false) }
 
 // fileAPI is api that also accepts the token in the access_token query
 // parameter, as Eko's file URLs do.
-func (s *Server) fileAPI(h apiFunc) http.Handler { return s.authed(h, true) }
+func fileAPI(h apiFunc) routeHandler { return authed(h, true) }
 
-func (s *Server) authed(h apiFunc, queryToken bool) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+func authed(h apiFunc, queryToken bool) routeHandler {
+	return func(s *Server, w http.ResponseWriter, r *http.Request) {
 		c, err := s.authenticate(r, queryToken)
 		if err == nil {
-			err = h(w, r, c)
+			err = h(s, w, r, c)
 		} else {
 			drain(r)
 		}
 		if err != nil {
 			writeError(w, err)
 		}
-	})
+	}
 }
 
 func unauthorized(code, format string, args ...any) *Error {

@@ -236,9 +236,9 @@ func (s *Server) ContractReport() *contract.Report {
 }
 
 // contractRoutes adds the journal and report to the control plane.
-func (s *Server) contractRoutes(add addRoute) {
-	add(http.MethodGet, "/requests", "listRequests", s.ctl(s.ctlRequests))
-	add(http.MethodGet, "/contract/report", "contractReport", http.HandlerFunc(s.ctlContractReport))
+func contractRoutes(add addRoute) {
+	add(http.MethodGet, "/requests", "listRequests", ctl((*Server).ctlRequests))
+	add(http.MethodGet, "/contract/report", "contractReport", (*Server).ctlContractReport)
 }
 
 func (s *Server) ctlRequests(*http.Request) (int, any, error) {

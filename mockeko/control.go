@@ -15,37 +15,40 @@ const controlPrefix = "/_mockeko"
 
 // controlRoutes lists the control plane, one route per line. The routes and
 // field names are a stable interface (design.md).
-func (s *Server) controlRoutes(add addRoute) {
-	add(http.MethodGet, "/health", "health", s.ctl(s.ctlHealth))
-	add(http.MethodPost, "/reset", "reset", s.ctl(s.ctlReset))
-	add(http.MethodGet, "/bots", "listBots", s.ctl(s.ctlBots))
-	add(http.MethodPost, "/bots", "putBot", s.ctl(s.ctlPutBot))
-	add(http.MethodGet, "/users", "listUsers", s.ctl(s.ctlUsers))
-	add(http.MethodPost, "/users", "putUser", s.ctl(s.ctlPutUser))
-	add(http.MethodGet, "/groups", "listGroups", s.ctl(s.ctlGroups))
-	add(http.MethodPost, "/groups", "putGroup", s.ctl(s.ctlPutGroup))
-	add(http.MethodGet, "/messages", "listMessages", s.ctl(s.ctlMessages))
-	add(http.MethodPost, "/clock/advance", "advanceClock", s.ctl(s.ctlAdvance))
-	add(http.MethodPost, "/replytokens", "mintReplyToken", s.ctl(s.ctlMintReplyToken))
-	add(http.MethodPost, "/tokens/revoke", "revokeTokens", s.ctl(s.ctlRevoke))
-	add(http.MethodGet, "/faults", "listFaults", s.ctl(s.ctlFaults))
-	add(http.MethodPost, "/faults", "injectFault", s.ctl(s.ctlInjectFault))
-	add(http.MethodDelete, "/faults", "clearFaults", s.ctl(s.ctlClearFaults))
-	add(http.MethodPost, "/events", "simulateEvent", s.ctl(s.ctlTrigger))
-	add(http.MethodGet, "/deliveries", "listDeliveries", s.ctl(s.ctlDeliveries))
-	add(http.MethodGet, "/deliveries/{id}", "getDelivery", s.ctl(s.ctlDelivery))
-	add(http.MethodPost, "/deliveries/{id}/replay", "replayDelivery", s.ctl(s.ctlReplay))
-	add(http.MethodGet, "/bots/{id}/webhook", "getWebhookConfig", s.ctl(s.ctlWebhookConfig))
-	add(http.MethodPost, "/bots/{id}/webhook", "putWebhookConfig", s.ctl(s.ctlPutWebhookConfig))
-	s.contractRoutes(add)
+func controlRoutes(add addRoute) {
+	add(http.MethodGet, "/health", "health", ctl((*Server).ctlHealth))
+	add(http.MethodPost, "/reset", "reset", ctl((*Server).ctlReset))
+	add(http.MethodGet, "/bots", "listBots", ctl((*Server).ctlBots))
+	add(http.MethodPost, "/bots", "putBot", ctl((*Server).ctlPutBot))
+	add(http.MethodGet, "/users", "listUsers", ctl((*Server).ctlUsers))
+	add(http.MethodPost, "/users", "putUser", ctl((*Server).ctlPutUser))
+	add(http.MethodGet, "/groups", "listGroups", ctl((*Server).ctlGroups))
+	add(http.MethodPost, "/groups", "putGroup", ctl((*Server).ctlPutGroup))
+	add(http.MethodGet, "/messages", "listMessages", ctl((*Server).ctlMessages))
+	add(http.MethodPost, "/clock/advance", "advanceClock", ctl((*Server).ctlAdvance))
+	add(http.MethodPost, "/replytokens", "mintReplyToken", ctl((*Server).ctlMintReplyToken))
+	add(http.MethodPost, "/tokens/revoke", "revokeTokens", ctl((*Server).ctlRevoke))
+	add(http.MethodGet, "/faults", "listFaults", ctl((*Server).ctlFaults))
+	add(http.MethodPost, "/faults", "injectFault", ctl((*Server).ctlInjectFault))
+	add(http.MethodDelete, "/faults", "clearFaults", ctl((*Server).ctlClearFaults))
+	add(http.MethodPost, "/events", "simulateEvent", ctl((*Server).ctlTrigger))
+	add(http.MethodGet, "/deliveries", "listDeliveries", ctl((*Server).ctlDeliveries))
+	add(http.MethodGet, "/deliveries/{id}", "getDelivery", ctl((*Server).ctlDelivery))
+	add(http.MethodPost, "/deliveries/{id}/replay", "replayDelivery", ctl((*Server).ctlReplay))
+	add(http.MethodGet, "/bots/{id}/webhook", "getWebhookConfig", ctl((*Server).ctlWebhookConfig))
+	add(http.MethodPost, "/bots/{id}/webhook", "putWebhookConfig", ctl((*Server).ctlPutWebhookConfig))
+	contractRoutes(add)
 }
 
-// ctlFunc handles a control-plane request and returns the status and body.
-type ctlFunc func(r *http.Request) (int, any, error)
+// ctlFunc handles a control-plane request to s and returns the status and
+// body. The control-plane methods are ctlFuncs as method expressions:
+// (*Server).ctlHealth.
+type ctlFunc func(s *Server, r *http.Request) (int, any, error)
 
-func (s *Server) ctl(h ctlFunc) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		status, v, err := h(r)
+// ctl makes h a route handler that writes h's answer as JSON.
+func ctl(h ctlFunc) routeHandler {
+	return func(s *Server, w http.ResponseWriter, r *http.Request) {
+		status, v, err := h(s, r)
 		if err != nil {
 			writeError(w, err)
 			return

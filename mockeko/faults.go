@@ -87,18 +87,18 @@ func (s *Server) takeFault(name, path string) (Fault, bool) {
 
 // withFaults applies injected faults to the Eko API route named op (never
 // to the control plane).
-func (s *Server) withFaults(op string, next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+func withFaults(op string, next routeHandler) routeHandler {
+	return func(s *Server, w http.ResponseWriter, r *http.Request) {
 		s.mu.Lock()
 		none := len(s.faults) == 0
 		s.mu.Unlock()
 		if none {
-			next.ServeHTTP(w, r)
+			next(s, w, r)
 			return
 		}
 		f, ok := s.takeFault(op, r.URL.Path)
 		if !ok {
-			next.ServeHTTP(w, r)
+			next(s, w, r)
 			return
 		}
 		if f.LatencyMs > 0 {
@@ -111,7 +111,7 @@ func (s *Server) withFaults(op string, next http.Handler) http.Handler {
 			}
 		}
 		if f.Status == 0 {
-			next.ServeHTTP(w, r)
+			next(s, w, r)
 			return
 		}
 		drain(r)
@@ -124,7 +124,7 @@ func (s *Server) withFaults(op string, next http.Handler) http.Handler {
 			e.Header = http.Header{"Www-Authenticate": {`Bearer realm="eko", error="invalid_token"`}}
 		}
 		writeError(w, e)
-	})
+	}
 }
 
 func faultCode(status int) string {

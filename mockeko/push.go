@@ -101,9 +101,9 @@ func (s *Server) pushGroupMessage(w http.ResponseWriter, r *http.Request, c *cal
 
 // pushDirectUpload serves POST /bot/v1/direct/picture and /direct/file:
 // multipart uid, file, caption (pictures).
-func (s *Server) pushDirectUpload(typ string) apiFunc {
+func pushDirectUpload(typ string) apiFunc {
 	endpoint := "/bot/v1/direct/" + typ
-	return func(w http.ResponseWriter, r *http.Request, c *call) error {
+	return func(s *Server, w http.ResponseWriter, r *http.Request, c *call) error {
 		b, err := s.readBody(w, r, encMultipart)
 		if err != nil {
 			return err
@@ -132,9 +132,9 @@ func (s *Server) pushDirectUpload(typ string) apiFunc {
 
 // pushGroupUpload serves POST /bot/v1/group/picture and /group/file:
 // multipart gid, tid (optional), file, caption (pictures).
-func (s *Server) pushGroupUpload(typ string) apiFunc {
+func pushGroupUpload(typ string) apiFunc {
 	endpoint := "/bot/v1/group/" + typ
-	return func(w http.ResponseWriter, r *http.Request, c *call) error {
+	return func(s *Server, w http.ResponseWriter, r *http.Request, c *call) error {
 		b, err := s.readBody(w, r, encMultipart)
 		if err != nil {
 			return err

@@ -18,60 +18,65 @@ type Route struct {
 	Control bool   // part of the /_mockeko control plane, not of the Eko API
 }
 
+// routeHandler is a route's handler. It is shared by every Server and
+// given the Server it serves, so that a Server's handler table is one
+// small allocation rather than a closure per route (Server.routeHandlers).
+type routeHandler func(s *Server, w http.ResponseWriter, r *http.Request)
+
 // addRoute registers one route: its method, gorilla/mux path template,
 // name (the OpenAPI operationId) and handler.
-type addRoute func(method, path, name string, h http.Handler)
+type addRoute func(method, path, name string, h routeHandler)
 
 // under returns an addRoute that prefixes every path with prefix.
 func (add addRoute) under(prefix string) addRoute {
-	return func(method, path, name string, h http.Handler) { add(method, prefix+path, name, h) }
+	return func(method, path, name string, h routeHandler) { add(method, prefix+path, name, h) }
 }
 
 // routes lists every route, one per line: the whole surface in one place.
-// It only builds handlers (closures over s); it must not read s's state or
-// options, because the process-wide router is built by calling it on a
-// zero Server (see sharedRoutes).
-func (s *Server) routes(add addRoute) {
+// It is called once per process, to build the routeTable (sharedRoutes).
+func routes(add addRoute) {
 	// OAuth2.
-	add(http.MethodPost, "/oauth/token", "getToken", http.HandlerFunc(s.handleToken))
+	add(http.MethodPost, "/oauth/token", "getToken", (*Server).handleToken)
 
 	// BotV1: replies (reply token), pushes, notify, chat management.
-	add(http.MethodPost, "/bot/v1/message/text", "replyText", s.api(s.replyText))
-	add(http.MethodPost, "/bot/v1/message/picture", "replyPicture", s.api(s.replyPicture))
-	add(http.MethodPost, "/bot/v1/message/quickreply", "replyQuickReply", s.api(s.replyQuickReply))
-	add(http.MethodPost, "/bot/v1/direct/message", "pushDirectMessage", s.api(s.pushDirectMessage))
-	add(http.MethodPost, "/bot/v1/direct/picture", "pushDirectPicture", s.api(s.pushDirectUpload("picture")))
-	add(http.MethodPost, "/bot/v1/direct/file", "pushDirectFile", s.api(s.pushDirectUpload("file")))
-	add(http.MethodPost, "/bot/v1/group/message", "pushGroupMessage", s.api(s.pushGroupMessage))
-	add(http.MethodPost, "/bot/v1/group/picture", "pushGroupPicture", s.api(s.pushGroupUpload("picture")))
-	add(http.MethodPost, "/bot/v1/group/file", "pushGroupFile", s.api(s.pushGroupUpload("file")))
-	add(http.MethodPost, "/bot/v1/notify/text", "notifyText", s.api(s.notifyText))
-	add(http.MethodGet, "/bot/v1/users", "findUsers", s.api(s.findUsers))
-	add(http.MethodPost, "/bot/v1/groups", "createGroup", s.api(s.createGroup))
-	add(http.MethodPost, "/bot/v1/groups/{gid}/topics", "createTopic", s.api(s.createTopic))
+	add(http.MethodPost, "/bot/v1/message/text", "replyText", api((*Server).replyText))
+	add(http.MethodPost, "/bot/v1/message/picture", "replyPicture", api((*Server).replyPicture))
+	add(http.MethodPost, "/bot/v1/message/quickreply", "replyQuickReply", api((*Server).replyQuickReply))
+	add(http.MethodPost, "/bot/v1/direct/message", "pushDirectMessage", api((*Server).pushDirectMessage))
+	add(http.MethodPost, "/bot/v1/direct/picture", "pushDirectPicture", api(pushDirectUpload("picture")))
+	add(http.MethodPost, "/bot/v1/direct/file", "pushDirectFile", api(pushDirectUpload("file")))
+	add(http.MethodPost, "/bot/v1/group/message", "pushGroupMessage", api((*Server).pushGroupMessage))
+	add(http.MethodPost, "/bot/v1/group/picture", "pushGroupPicture", api(pushGroupUpload("picture")))
+	add(http.MethodPost, "/bot/v1/group/file", "pushGroupFile", api(pushGroupUpload("file")))
+	add(http.MethodPost, "/bot/v1/notify/text", "notifyText", api((*Server).notifyText))
+	add(http.MethodGet, "/bot/v1/users", "findUsers", api((*Server).findUsers))
+	add(http.MethodPost, "/bot/v1/groups", "createGroup", api((*Server).createGroup))
+	add(http.MethodPost, "/bot/v1/groups/{gid}/topics", "createTopic", api((*Server).createTopic))
 
 	// BotV2.
-	add(http.MethodPost, "/bot/v2/message/reply", "replyMessagesV2", s.api(s.replyV2))
-	add(http.MethodPost, "/bot/v2/message/push", "pushMessagesV2", s.api(s.pushV2))
-	add(http.MethodGet, "/bot/v2/groups/users/{uid}", "getDirectChatV2", s.api(s.directChatV2))
-	add(http.MethodGet, "/bot/v2/groups/{gid}/users/{uid}/info", "getGroupUserInfoV2", s.api(s.groupUserInfoV2))
+	add(http.MethodPost, "/bot/v2/message/reply", "replyMessagesV2", api((*Server).replyV2))
+	add(http.MethodPost, "/bot/v2/message/push", "pushMessagesV2", api((*Server).pushV2))
+	add(http.MethodGet, "/bot/v2/groups/users/{uid}", "getDirectChatV2", api((*Server).directChatV2))
+	add(http.MethodGet, "/bot/v2/groups/{gid}/users/{uid}/info", "getGroupUserInfoV2", api((*Server).groupUserInfoV2))
 
 	// Files: header or access_token query.
-	add(http.MethodGet, "/file/view/{id}", "viewFile", s.fileAPI(s.serveFile))
-	add(http.MethodGet, "/file/image/{id}", "viewImage", s.fileAPI(s.serveFile))
+	add(http.MethodGet, "/file/view/{id}", "viewFile", fileAPI((*Server).serveFile))
+	add(http.MethodGet, "/file/image/{id}", "viewImage", fileAPI((*Server).serveFile))
 
-	s.controlRoutes(add.under(controlPrefix))
+	controlRoutes(add.under(controlPrefix))
 }
 
 // routeTable is the process's one router. Compiling gorilla/mux's path
 // regexps was most of NewServer's cost, so it is built once per process,
 // like the parsed fixtures (defaultFixtures) and the compiled contract
 // (embeddedContract): it is never changed after it is built, and holds no
-// Server's state — its handlers are routeIDs, which each Server maps to its
-// own handler (Server.handlers). It is a cache, not shared state.
+// Server's state — the router's handlers are routeIDs, which each Server
+// maps to its own handler (Server.handlers), and the routeHandlers are
+// given the Server they serve. It is a cache, not shared state.
 type routeTable struct {
-	router *mux.Router
-	routes []Route // by routeID
+	router   *mux.Router
+	routes   []Route        // by routeID
+	handlers []routeHandler // by routeID; Eko API routes wrapped with withFaults
 	// static maps a path without variables to its routes, by method: what
 	// router.Match would find for that method and path, checked when the
 	// table is built, without the router's regexps and allocations.
@@ -84,7 +89,7 @@ type staticRoute struct {
 	id     routeID
 }
 
-// routeID is a route's position in Server.routes' list. It is the handler
+// routeID is a route's position in routes' list. It is the handler
 // the shared router holds for the route.
 type routeID int
 
@@ -100,13 +105,19 @@ var sharedRoutes func() *routeTable
 
 func init() { sharedRoutes = sync.OnceValue(buildRouteTable) }
 
-// buildRouteTable compiles the router from the route list.
+// buildRouteTable compiles the router from the route list. Eko API routes
+// get the injected faults (faults.go); the control plane never does.
 func buildRouteTable() *routeTable {
 	t := &routeTable{router: mux.NewRouter()}
 	t.router.SkipClean(true) // a cleaned path would 301 a POST; middleware collapses "//" instead
-	new(Server).routes(func(method, path, name string, _ http.Handler) {
+	routes(func(method, path, name string, h routeHandler) {
 		t.router.Methods(method).Path(path).Name(name).Handler(routeID(len(t.routes)))
-		t.routes = append(t.routes, Route{Name: name, Method: method, Path: path, Control: strings.HasPrefix(path, controlPrefix)})
+		control := strings.HasPrefix(path, controlPrefix)
+		t.routes = append(t.routes, Route{Name: name, Method: method, Path: path, Control: control})
+		if !control {
+			h = withFaults(name, h)
+		}
+		t.handlers = append(t.handlers, h)
 	})
 	t.static = map[string][]staticRoute{}
 	for i, rt := range t.routes {
@@ -135,20 +146,24 @@ func (t *routeTable) lookup(r *http.Request) (routeID, bool) {
 	return 0, false
 }
 
-// routeHandlers builds s's handler for each route, by routeID. Eko API routes
-// get the injected faults (faults.go); the control plane never does.
+// boundRoute is a route's handler bound to the Server it serves.
+type boundRoute struct {
+	s *Server
+	h routeHandler
+}
+
+func (b *boundRoute) ServeHTTP(w http.ResponseWriter, r *http.Request) { b.h(b.s, w, r) }
+
+// routeHandlers builds s's handler for each route, by routeID: two
+// allocations, whatever the number of routes.
 func (s *Server) routeHandlers() []http.Handler {
 	t := sharedRoutes()
-	hs := make([]http.Handler, 0, len(t.routes))
-	s.routes(func(method, path, name string, h http.Handler) {
-		if i := len(hs); i >= len(t.routes) || t.routes[i].Name != name {
-			panic("mockeko: routes must list the same routes for every Server; " + name + " is out of step")
-		}
-		if !strings.HasPrefix(path, controlPrefix) {
-			h = s.withFaults(name, h)
-		}
-		hs = append(hs, h)
-	})
+	bound := make([]boundRoute, len(t.handlers))
+	hs := make([]http.Handler, len(t.handlers))
+	for i, h := range t.handlers {
+		bound[i] = boundRoute{s: s, h: h}
+		hs[i] = &bound[i]
+	}
 	return hs
 }
 
