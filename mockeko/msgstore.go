@@ -13,14 +13,15 @@ import (
 // DefaultMessageCap messages, and every pointer in it is work for every GC
 // cycle. A stored message is a 56-byte storedMsg with two pointer words
 // (its text and, for the rare non-text message, its extra fields), kept in
-// fixed-size chunks: no heap object per message besides its text, eviction
-// drops (and reuses) whole chunks, the per-topic index holds no pointers,
-// and there is no per-message map entry (a lookup by id scans). Fields
-// that repeat from message to message (chat, sender, type, endpoint, time
-// zone) are interned in a reference-counted table of msgHeads. A message's
-// seq is its place in the store: the store holds seqs first..last,
-// consecutive. Messages leave the store as copies (message), so what a
-// caller does with them never reaches the store.
+// fixed-size chunks (the first grows to that size as it fills): no heap
+// object per message besides its text, eviction drops (and reuses) whole
+// chunks, the per-topic index holds no pointers, and there is no
+// per-message map entry (a lookup by id scans). Fields that repeat from
+// message to message (chat, sender, type, endpoint, time zone) are
+// interned in a reference-counted table of msgHeads. A message's seq is
+// its place in the store: the store holds seqs first..last, consecutive.
+// Messages leave the store as copies (message), so what a caller does with
+// them never reaches the store.
 type msgStore struct {
 	chunks [][]storedMsg // chunks[0][0] is seq base
 	spare  []storedMsg   // an emptied chunk, reused for the next one
@@ -41,6 +42,10 @@ type msgStore struct {
 // to a power of two when that is less (so a Server with a small cap
 // allocates little).
 const msgChunkShift = 10
+
+// msgFirstChunk is how many messages the first chunk holds at first; it
+// doubles as it fills, up to a chunk's size. Later chunks start full size.
+const msgFirstChunk = 8
 
 // storedMsg is one stored message; see msgStore.
 type storedMsg struct {
@@ -122,13 +127,25 @@ func (ms *msgStore) add(m *Message, seq int64, cap int) {
 		ms.shift = uint(min(msgChunkShift, bits.Len(uint(max(cap, 1)-1))))
 	}
 	ms.last = seq
-	if i := seq - ms.base; int(i>>ms.shift) == len(ms.chunks) {
+	i := seq - ms.base
+	if int(i>>ms.shift) == len(ms.chunks) {
 		c := ms.spare
 		if c == nil {
-			c = make([]storedMsg, 1<<ms.shift)
+			// Full size, but for the first chunk: a Server in a test
+			// stores a handful of messages, and a full chunk is 56 KiB.
+			n := 1 << ms.shift
+			if len(ms.chunks) == 0 {
+				n = min(n, msgFirstChunk)
+			}
+			c = make([]storedMsg, n)
 		}
 		ms.spare = nil
 		ms.chunks = append(ms.chunks, c)
+	} else if last := ms.chunks[len(ms.chunks)-1]; int(i&(1<<ms.shift-1)) == len(last) {
+		// The first chunk is full but smaller than a chunk: double it.
+		c := make([]storedMsg, min(2*len(last), 1<<ms.shift))
+		copy(c, last)
+		ms.chunks[len(ms.chunks)-1] = c
 	}
 	sm := ms.slot(seq)
 	tl := ms.topics[m.TID]
