@@ -26,9 +26,12 @@ var (
 // control plane, CLI) goes through. Lock order: Server.mu before
 // dispatcher.mu, never the reverse.
 type dispatcher struct {
-	s      *Server
-	client *http.Client
-	opts   webhookOptions
+	s    *Server
+	opts webhookOptions
+	// client posts webhooks to bots over HTTP; built by httpClient on the
+	// first such post, as most Servers never make one.
+	client     *http.Client
+	clientOnce sync.Once
 
 	mu       sync.Mutex
 	configs  map[string]WebhookConfig // by bot id
@@ -56,19 +59,6 @@ func newDispatcher(s *Server) (*dispatcher, error) {
 	d := &dispatcher{s: s, opts: s.cfg.webhooks}
 	if d.opts.cap == 0 {
 		d.opts.cap = DefaultDeliveryCap
-	}
-	d.client = &http.Client{
-		Transport: &http.Transport{
-			Proxy:               nil, // a bot under test is local; never send its webhooks through a proxy
-			DialContext:         (&net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
-			MaxIdleConns:        256,
-			MaxIdleConnsPerHost: 256,
-			IdleConnTimeout:     90 * time.Second,
-			DisableCompression:  true, // axios 0.19 sends no Accept-Encoding
-		},
-		// Eko's axios would follow redirects; a bot's webhook URL that
-		// redirects is almost always a mistake, so it is reported instead.
-		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}
 	if s.cfg.seed != nil {
 		d.rng = rand.New(rand.NewPCG(*s.cfg.seed, 0x6d6f636b656b6f))
@@ -168,8 +158,8 @@ func (d *dispatcher) close() {
 	if lost > 0 {
 		d.s.log.Warn("mockeko: webhook deliveries failed because the server closed before they were delivered", "count", lost)
 	}
-	if t, ok := d.client.Transport.(*http.Transport); ok {
-		t.CloseIdleConnections()
+	if d.client != nil { // no attempt is running, and none starts after closed is set
+		d.client.CloseIdleConnections()
 	}
 }
 
@@ -530,6 +520,26 @@ func (d *dispatcher) attempt(dl *delivery, n int, chk *sentCheck) (Attempt, time
 	return a, retryAfter
 }
 
+// httpClient returns the client that posts webhooks, built on first use.
+func (d *dispatcher) httpClient() *http.Client {
+	d.clientOnce.Do(func() {
+		d.client = &http.Client{
+			Transport: &http.Transport{
+				Proxy:               nil, // a bot under test is local; never send its webhooks through a proxy
+				DialContext:         (&net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
+				MaxIdleConns:        256,
+				MaxIdleConnsPerHost: 256,
+				IdleConnTimeout:     90 * time.Second,
+				DisableCompression:  true, // axios 0.19 sends no Accept-Encoding
+			},
+			// Eko's axios would follow redirects; a bot's webhook URL that
+			// redirects is almost always a mistake, so it is reported instead.
+			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+		}
+	})
+	return d.client
+}
+
 // post sends dl to its URL with the headers h (see setWebhookHeaders).
 func (d *dispatcher) post(ctx context.Context, dl *delivery, h http.Header) (int, http.Header, []byte, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, dl.URL, bytes.NewReader(dl.Body))
@@ -537,7 +547,7 @@ func (d *dispatcher) post(ctx context.Context, dl *delivery, h http.Header) (int
 		return 0, nil, nil, fmt.Errorf("bad webhook URL: %v", err)
 	}
 	req.Header = h
-	resp, err := d.client.Do(req)
+	resp, err := d.httpClient().Do(req)
 	if err != nil {
 		if errors.Is(err, context.DeadlineExceeded) {
 			return 0, nil, nil, context.DeadlineExceeded
