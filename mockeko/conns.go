@@ -1,10 +1,42 @@
 package mockeko
 
 import (
+	"context"
 	"net"
 	"net/http"
 	"sync"
+	"time"
 )
+
+// clientDialer dials for a Server's Client. Neither dialer sends TCP
+// keep-alive probes: the Client's peer is this Server, in this process,
+// and they cost four setsockopt calls per connection. A connection to the
+// Server itself is dialed without a timeout of its own, as connecting to
+// a listener this process keeps accepting on succeeds or fails at once
+// (and the request's context still bounds it): the timeout's timer cost
+// every dial a wake-up of the netpoller, a syscall. Other addresses get
+// the 5 s timeout.
+type clientDialer struct {
+	self   string     // the Server's host:port, as the Client's Transport asks for it
+	own    net.Dialer // for self
+	remote net.Dialer // for any other address
+}
+
+func newClientDialer(self string) *clientDialer {
+	return &clientDialer{
+		self:   self,
+		own:    net.Dialer{KeepAlive: -1},
+		remote: net.Dialer{Timeout: 5 * time.Second, KeepAlive: -1},
+	}
+}
+
+// DialContext is the Client's Transport's DialContext.
+func (d *clientDialer) DialContext(ctx context.Context, network, addr string) (net.Conn, error) {
+	if addr == d.self {
+		return d.own.DialContext(ctx, network, addr)
+	}
+	return d.remote.DialContext(ctx, network, addr)
+}
 
 // connTracker follows a Server's connections through http.Server.ConnState,
 // as httptest.Server does, so that Close can close the idle ones at once

@@ -107,7 +107,8 @@ func New(opts ...Option) (*Server, error) {
 		}
 	}
 	s.ln = ln
-	s.URL = "http://" + ln.Addr().String()
+	hostport := ln.Addr().String()
+	s.URL = "http://" + hostport
 	s.conns = newConnTracker()
 	// HTTP/1.1 only: the Server speaks plain HTTP, and net/http would
 	// otherwise set up an HTTP/2 server for every Server on its first Serve.
@@ -121,10 +122,8 @@ func New(opts ...Option) (*Server, error) {
 		ConnState:         s.conns.track,
 	}
 	s.client = &http.Client{Transport: &http.Transport{
-		Proxy: nil,
-		// No TCP keep-alive probes: the peer is this Server on loopback,
-		// and they cost four setsockopt calls per connection.
-		DialContext:         (&net.Dialer{Timeout: 5 * time.Second, KeepAlive: -1}).DialContext,
+		Proxy:               nil,
+		DialContext:         newClientDialer(hostport).DialContext,
 		MaxIdleConnsPerHost: 64,
 		IdleConnTimeout:     90 * time.Second,
 	}}
