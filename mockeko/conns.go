@@ -88,6 +88,16 @@ func (t *connTracker) shut() <-chan struct{} {
 	return t.drained
 }
 
+// isDrained reports whether shut's channel is closed.
+func (t *connTracker) isDrained() bool {
+	select {
+	case <-t.drained:
+		return true
+	default:
+		return false
+	}
+}
+
 // closeAll closes every connection, busy or not.
 func (t *connTracker) closeAll() {
 	t.mu.Lock()

@@ -169,15 +169,19 @@ func (s *Server) Close() {
 		s.srv.SetKeepAlivesEnabled(false)
 		_ = s.ln.Close()
 		<-s.served // every accepted connection is now tracked
-		t := time.NewTimer(defaultShutdown)
-		select {
-		case <-s.conns.shut():
-			t.Stop()
-		case <-t.C:
-			// As http.Server.Close: a handler stuck past the timeout is
-			// left to notice its closed connection; Close does not hang.
-			s.log.Warn("mockeko: requests still running after the shutdown timeout; closing their connections", "timeout", defaultShutdown)
-			s.conns.closeAll()
+		// Most often every connection is gone already: no timer then (its
+		// netpoller wake-up was a syscall).
+		if drained := s.conns.shut(); !s.conns.isDrained() {
+			t := time.NewTimer(defaultShutdown)
+			select {
+			case <-drained:
+				t.Stop()
+			case <-t.C:
+				// As http.Server.Close: a handler stuck past the timeout is
+				// left to notice its closed connection; Close does not hang.
+				s.log.Warn("mockeko: requests still running after the shutdown timeout; closing their connections", "timeout", defaultShutdown)
+				s.conns.closeAll()
+			}
 		}
 		for i := len(s.closers) - 1; i >= 0; i-- {
 			s.closers[i]()
