@@ -5,7 +5,9 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/mockeko/mockeko/contract"
 )
@@ -18,7 +20,15 @@ const DefaultJournalCap = 1000
 // embeddedContract compiles the embedded Eko description once per process.
 // A *contract.Contract is immutable, so every Server can share it; this is
 // a cache, not state.
-var embeddedContract = sync.OnceValues(contract.Default)
+var embeddedContract = sync.OnceValues(func() (*contract.Contract, error) {
+	defer embeddedCompiled.Store(true)
+	return contract.Default()
+})
+
+// embeddedCompiled is set once embeddedContract has its result: a Server
+// started after that takes it at once instead of on another goroutine
+// (startContract). It is part of the cache.
+var embeddedCompiled atomic.Bool
 
 // responseViolationHook, when set (by this package's tests only), sees every
 // exchange in which the fake's own response broke the contract.
@@ -57,6 +67,9 @@ func WithContract(c *contract.Contract) Option {
 // journal is read, which is rare next to the requests that fill it. The
 // entries live in a ring, so dropping the oldest tenth copies nothing.
 type requestJournal struct {
+	// ready is closed once contract is set: New compiles the embedded
+	// contract while the Server already answers (see contractGate).
+	ready    chan struct{}
 	contract *contract.Contract
 	mode     contract.Mode
 	mu       sync.Mutex
@@ -123,18 +136,108 @@ func (j *requestJournal) reset() {
 	j.mu.Unlock()
 }
 
-// withContract sets up the journal and wraps next with the contract
-// middleware (see WithContractMode).
-func (s *Server) withContract(next http.Handler) (http.Handler, error) {
-	c := s.cfg.contract
-	if c == nil {
-		var err error
-		if c, err = embeddedContract(); err != nil {
-			return nil, err
+// checker returns the contract, waiting until New has it.
+func (j *requestJournal) checker() *contract.Contract {
+	<-j.ready
+	return j.contract
+}
+
+// contractBuild is the contract a Server checks traffic against, being
+// compiled in the background while New builds the rest of the Server.
+type contractBuild struct {
+	done chan struct{} // closed when c and err are set; nil if they were at once
+	c    *contract.Contract
+	err  error
+}
+
+// startContract starts compiling the embedded contract (the first Server
+// of a process spends most of its start there), unless WithContract gave
+// one. New always waits for the result (finishContract), so the goroutine
+// never outlives New.
+func (s *Server) startContract() *contractBuild {
+	compile := embeddedContract
+	switch {
+	case s.cfg.contract != nil:
+		return &contractBuild{c: s.cfg.contract}
+	case s.cfg.compileContract != nil:
+		compile = s.cfg.compileContract
+	case embeddedCompiled.Load():
+		c, err := embeddedContract()
+		return &contractBuild{c: c, err: err}
+	}
+	b := &contractBuild{done: make(chan struct{})}
+	go func() {
+		defer close(b.done)
+		b.c, b.err = compile()
+	}()
+	return b
+}
+
+// wait returns the compiled contract.
+func (b *contractBuild) wait() (*contract.Contract, error) {
+	if b.done != nil {
+		<-b.done
+	}
+	return b.c, b.err
+}
+
+// contractGate is the handler under the middleware: it serves requests
+// through the contract middleware (Contract.WrapCapture, see
+// WithContractMode) once the contract is compiled. Until then the Server
+// already answers the control plane, which the middleware passes through
+// unchecked anyway (a health check does not wait), while Eko API requests
+// wait: none is served unchecked or left out of the journal.
+type contractGate struct {
+	ready   <-chan struct{} // closed once checked is set
+	checked http.Handler    // plain wrapped by the contract middleware
+	plain   http.Handler
+	waiting func() // config.gateWaiting
+}
+
+func (g *contractGate) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	select {
+	case <-g.ready:
+	default:
+		// The middleware has collapsed "//", so this is the contract
+		// middleware's own test for the control plane.
+		if strings.HasPrefix(r.URL.Path, contract.ControlPrefix) {
+			g.plain.ServeHTTP(w, r)
+			return
+		}
+		if g.waiting != nil {
+			g.waiting()
+		}
+		select {
+		case <-g.ready:
+		case <-r.Context().Done():
+			return // the client gave up
 		}
 	}
-	s.reqs = &requestJournal{contract: c, mode: s.cfg.contractMode}
-	return c.WrapCapture(next, s.cfg.contractMode, s.recordExchange), nil
+	g.checked.ServeHTTP(w, r)
+}
+
+// newContractGate sets up the journal and returns the handler that checks
+// next against the contract once finishContract has it.
+func (s *Server) newContractGate(next http.Handler) *contractGate {
+	s.reqs = &requestJournal{ready: make(chan struct{}), mode: s.cfg.contractMode}
+	return &contractGate{ready: s.reqs.ready, plain: next, waiting: s.cfg.gateWaiting}
+}
+
+// finishContract waits for b and opens the gate. If the contract cannot be
+// compiled, requests waiting at the gate are refused (New then fails and
+// closes the Server).
+func (s *Server) finishContract(g *contractGate, b *contractBuild) error {
+	c, err := b.wait()
+	if err != nil {
+		g.checked = http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+			writeError(w, errorf(http.StatusServiceUnavailable, "server_error", "mockeko: no contract: %v", err))
+		})
+	} else {
+		s.reqs.contract = c
+		g.checked = c.WrapCapture(g.plain, s.cfg.contractMode, s.recordExchange)
+	}
+	close(s.reqs.ready)
+	return err
 }
 
 func (s *Server) recordExchange(cp *contract.Capture) {
@@ -180,7 +283,7 @@ func (s *Server) checkWebhook(dl *delivery, chk *sentCheck, sent http.Header, st
 	if s.cfg.contractMode == contract.ModeOff {
 		return
 	}
-	c := s.reqs.contract
+	c := s.reqs.checker()
 	h := sent
 	if h == nil {
 		h = make(http.Header, 4)
@@ -232,7 +335,7 @@ func (s *Server) Requests() []contract.Exchange { return s.reqs.all() }
 // ContractReport reports the journal against the contract: violations and
 // operation coverage so far.
 func (s *Server) ContractReport() *contract.Report {
-	return s.reqs.contract.NewReport(s.reqs.all())
+	return s.reqs.checker().NewReport(s.reqs.all())
 }
 
 // contractRoutes adds the journal and report to the control plane.

@@ -50,6 +50,12 @@ type config struct {
 	webhooks       webhookOptions
 	contractMode   contract.Mode      // contract.go
 	contract       *contract.Contract // nil: the embedded description
+	// compileContract and gateWaiting are set by this package's tests
+	// only: a contract compiled by compileContract instead of
+	// embeddedContract, and a call when a request starts waiting for it
+	// (contractGate).
+	compileContract func() (*contract.Contract, error)
+	gateWaiting     func()
 }
 
 func defaultConfig() config {

@@ -61,7 +61,11 @@ func NewServer(opts ...Option) *Server {
 }
 
 // New starts and returns a new Server listening on 127.0.0.1 on a free port
-// (see WithAddr and WithListener).
+// (see WithAddr and WithListener). The first Server of a process compiles
+// the embedded contract on another goroutine meanwhile, and answers its
+// control plane (a health check) before that is done; an Eko API request
+// that arrives that early waits for the contract. New returns once it is
+// compiled, or its error.
 func New(opts ...Option) (*Server, error) {
 	s := &Server{cfg: defaultConfig()}
 	for _, o := range opts {
@@ -75,18 +79,24 @@ func New(opts ...Option) (*Server, error) {
 	}
 	s.time = newTimeline(s.cfg.clock)
 	s.ids = newIDGen(s.cfg.seed)
+	// The contract compiles on another goroutine while the rest is built
+	// (finishContract waits for it).
+	cb := s.startContract()
 	st, err := s.build()
 	if err != nil {
+		cb.wait()
 		return nil, err
 	}
 	s.st = st
 	s.handlers = s.routeHandlers()
-	checked, err := s.withContract(http.HandlerFunc(s.serve))
-	if err != nil {
-		return nil, err
-	}
-	s.handler = s.middleware(checked)
+	gate := s.newContractGate(http.HandlerFunc(s.serve))
+	s.handler = s.middleware(gate)
+	// Errors come in the order they always did: the contract's before the
+	// dispatcher's and the listener's.
 	if s.wh, err = newDispatcher(s); err != nil {
+		if _, cerr := cb.wait(); cerr != nil {
+			return nil, cerr
+		}
 		return nil, err
 	}
 
@@ -103,6 +113,9 @@ func New(opts ...Option) (*Server, error) {
 			lc.KeepAlive = -1
 		}
 		if ln, err = lc.Listen(context.Background(), "tcp", s.cfg.addr); err != nil {
+			if _, cerr := cb.wait(); cerr != nil {
+				return nil, cerr
+			}
 			return nil, fmt.Errorf("mockeko: listen on %s: %w", s.cfg.addr, err)
 		}
 	}
@@ -138,6 +151,12 @@ func New(opts ...Option) (*Server, error) {
 			s.log.Error("mockeko: serve", "err", err)
 		}
 	}()
+	// Serving already: the control plane answers (a health check need not
+	// wait for the contract) while Eko API requests wait at the gate.
+	if err := s.finishContract(gate, cb); err != nil {
+		s.Close()
+		return nil, err
+	}
 	return s, nil
 }
 
