@@ -45,9 +45,9 @@ func newState() *state {
 	}
 }
 
-// defaultFixtures parses the embedded fixtures once per process: the
-// parse was a third of NewServer's cost. The Set is never handed out or
-// changed; build copies what it keeps, so Servers share nothing.
+// defaultFixtures builds the embedded fixtures once per process (they
+// are parsed at build time, see fixtures.Default). The Set is never handed
+// out or changed; build copies what it keeps, so Servers share nothing.
 var defaultFixtures = sync.OnceValues(fixtures.Default)
 
 // build makes the initial state from the fixtures and the options.
