@@ -46,6 +46,7 @@ type results struct {
 	Load      map[string][]wrkResult // cellKey(target, call, conns) -> runs
 	Contract  bool                   // the binary has --contract
 	Cold      map[string][]time.Duration
+	ColdAPI   map[string][]time.Duration // mockeko: process start to its first token
 	ColdNA    map[string]string
 	Loopback  *loopbackMemory
 	Inproc    *inprocMemory // no cap: every message kept
@@ -73,7 +74,7 @@ func measure(ctx context.Context, cfg *config, log io.Writer) (*results, error) 
 		return nil, err
 	}
 	res := &results{Date: time.Now().UTC(), Conns: cfg.conns, Load: map[string][]wrkResult{},
-		Cold: map[string][]time.Duration{}, ColdNA: map[string]string{}}
+		Cold: map[string][]time.Duration{}, ColdAPI: map[string][]time.Duration{}, ColdNA: map[string]string{}}
 	res.Machine = describeMachine(cfg)
 	res.Contract = hasContractFlag(cfg.mockeko)
 
@@ -205,7 +206,7 @@ func measure(ctx context.Context, cfg *config, log io.Writer) (*results, error) 
 	stopAll()
 
 	// Cold start.
-	if err := measureCold(ctx, cfg, res, targets, logf); err != nil {
+	if err := measureCold(ctx, cfg, res, targets, fx, logf); err != nil {
 		return nil, err
 	}
 

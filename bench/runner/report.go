@@ -128,6 +128,9 @@ func (r *results) check(cfg *config) error {
 			errs = append(errs, fmt.Errorf("cold start %s: no result", k))
 		}
 	}
+	if _, na := r.ColdNA[tOff]; !na && median(r.ColdAPI[tOff]) <= 0 {
+		errs = append(errs, errors.New("cold start: no first API answer"))
+	}
 	if r.Loopback == nil || r.Loopback.FullRSS <= 0 || len(r.Loopback.CapRSS) != 4 {
 		errs = append(errs, errors.New("loopback memory: no result"))
 	}
@@ -333,16 +336,21 @@ func (r *results) markdown(cfg *config) string {
 		}
 	}
 
-	p("\n### Cold start (process start → first 2xx)\n\n| server | probe | median | min | max | runs |\n| --- | --- | ---: | ---: | ---: | ---: |\n")
-	for _, k := range []string{tOff, tPrism} {
+	p("\n### Cold start (process start → first 2xx)\n\nFor mockeko, the second row of each mode is its first Eko API answer: a token, asked for as soon as the health check answers (mockeko serves its control plane while it finishes compiling the contract; an API request that comes meanwhile waits for it).\n\n| server | probe | median | min | max | runs |\n| --- | --- | ---: | ---: | ---: | ---: |\n")
+	for _, k := range []string{tOff, tStrict, tPrism} {
 		t := r.target(k)
 		probe := readyProbe(k).path
 		runs := r.Cold[k]
 		if len(runs) == 0 {
-			p("| %s | `%s` | %s | | | |\n", t.title, probe, orNA(r.ColdNA[k]))
+			if k != tStrict || r.ColdNA[k] != "" {
+				p("| %s | `%s` | %s | | | |\n", t.title, probe, orNA(r.ColdNA[k]))
+			}
 			continue
 		}
 		p("| %s | `GET %s` | %s ms | %s ms | %s ms | %d |\n", t.title, probe, ms(median(runs)), ms(slices.Min(runs)), ms(slices.Max(runs)), len(runs))
+		if api := r.ColdAPI[k]; len(api) > 0 {
+			p("| %s | then `POST /oauth/token` | %s ms | %s ms | %s ms | %d |\n", t.title, ms(median(api)), ms(slices.Min(api)), ms(slices.Max(api)), len(api))
+		}
 	}
 
 	p("\n### Memory\n\n| figure | value |\n| --- | --- |\n")
@@ -498,7 +506,11 @@ func (r *results) targets() []targetRow {
 	}
 	if runs := r.Cold[tOff]; len(runs) > 0 {
 		md := median(runs)
-		rows = append(rows, targetRow{"cold start ≤ 50 ms", ms(md) + " ms median", verdict(md <= 50*time.Millisecond)})
+		got := ms(md) + " ms median (health check, contract off)"
+		if api := r.ColdAPI[tStrict]; len(api) > 0 {
+			got += fmt.Sprintf("; first token with the contract strict: %s ms", ms(median(api)))
+		}
+		rows = append(rows, targetRow{"cold start ≤ 50 ms", got, verdict(md <= 50*time.Millisecond)})
 	}
 	found := false
 	for _, gb := range r.GoBench {
