@@ -13,19 +13,32 @@ import (
 
 func TestFlatHeader(t *testing.T) {
 	t.Parallel()
-	for _, h := range []http.Header{
+	headers := []http.Header{
 		nil,
 		{},
 		{"Content-Type": {"application/json"}},
 		{"Accept": {"a", "b", "c"}, "X-One": {""}, "Authorization": {"Bearer x"}},
 		{"X-Empty": {}, "X-Other": {"v"}},
-	} {
+	}
+	for _, h := range headers {
 		got := flattenHeader(h).header()
 		if diff := cmp.Diff(h, got); diff != "" {
 			t.Errorf("%v: round trip (-want +got):\n%s", h, diff)
 		}
 		if (h == nil) != (got == nil) {
 			t.Errorf("%v: nil-ness changed: %v", h, got)
+		}
+	}
+	// Two headers flattened together come back apart, each whole.
+	for _, h1 := range headers {
+		for _, h2 := range headers {
+			f1, f2 := flattenHeaders(h1, h2)
+			if diff := cmp.Diff(h1, f1.header()); diff != "" {
+				t.Errorf("%v with %v: first (-want +got):\n%s", h1, h2, diff)
+			}
+			if diff := cmp.Diff(h2, f2.header()); diff != "" {
+				t.Errorf("%v with %v: second (-want +got):\n%s", h1, h2, diff)
+			}
 		}
 	}
 }

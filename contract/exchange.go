@@ -123,38 +123,38 @@ func flattenHeader(h http.Header) flatHeader {
 	return a
 }
 
-// flattenHeaders flattens two headers into one allocation.
+// flattenHeaders flattens two headers into one allocation (more only when
+// a key has several values), reading each map once.
 func flattenHeaders(h1, h2 http.Header) (flatHeader, flatHeader) {
-	n1, ok1 := flatLen(h1)
-	n2, ok2 := flatLen(h2)
-	pairs := make([]string, 0, n1+n2)
-	return flattenInto(h1, ok1, pairs[0:0:n1]), flattenInto(h2, ok2, pairs[n1:n1:n1+n2])
+	pairs := make([]string, 0, 2*(len(h1)+len(h2)))
+	pairs, ok1 := appendPairs(pairs, h1)
+	n1 := len(pairs)
+	pairs, ok2 := appendPairs(pairs, h2)
+	return flatOf(h1, ok1, pairs[:n1:n1]), flatOf(h2, ok2, pairs[n1:])
 }
 
-// flatLen counts the strings flattening h takes; ok is false when the
-// pairs cannot hold h (a key without values).
-func flatLen(h http.Header) (n int, ok bool) {
-	for _, vs := range h {
+// appendPairs appends h's keys and values in pairs; ok is false, and
+// nothing appended, when h has a key without values.
+func appendPairs(pairs []string, h http.Header) (_ []string, ok bool) {
+	start := len(pairs)
+	for k, vs := range h {
 		if len(vs) == 0 {
-			return 0, false
+			return pairs[:start], false
 		}
-		n += 2 * len(vs)
+		for _, v := range vs {
+			pairs = append(pairs, k, v)
+		}
 	}
-	return n, true
+	return pairs, true
 }
 
-// flattenInto flattens h into pairs, which has room for it when ok.
-func flattenInto(h http.Header, ok bool, pairs []string) flatHeader {
+// flatOf is h flattened into pairs (appendPairs' ok).
+func flatOf(h http.Header, ok bool, pairs []string) flatHeader {
 	switch {
 	case h == nil:
 		return flatHeader{isNil: true}
 	case !ok:
 		return flatHeader{clone: h.Clone()}
-	}
-	for k, vs := range h {
-		for _, v := range vs {
-			pairs = append(pairs, k, v)
-		}
 	}
 	return flatHeader{pairs: pairs}
 }

@@ -1,7 +1,9 @@
 package mockeko
 
 import (
+	"encoding/json"
 	"net/http"
+	"strconv"
 	"strings"
 )
 
@@ -36,10 +38,49 @@ func (s *Server) findUsers(w http.ResponseWriter, r *http.Request, c *call) erro
 			out = append(out, wireUser(u))
 		}
 	}
-	writeJSON(w, http.StatusOK, struct {
-		Users []ekoUser `json:"users"`
-	}{out}) // a struct, not a map: the same JSON without sorting keys
+	writeRawJSON(w, http.StatusOK, appendUsersAnswer(make([]byte, 0, 64+200*len(out)), out))
 	return nil
+}
+
+// usersAnswer is GET /bot/v1/users' answer.
+type usersAnswer struct {
+	Users []ekoUser `json:"users"`
+}
+
+// appendUsersAnswer appends {"users":[...]} encoded as encoding/json
+// encodes it, without reflection. A string that needs escaping is left to
+// encoding/json.
+func appendUsersAnswer(b []byte, users []ekoUser) []byte {
+	for i := range users {
+		u := &users[i]
+		if !jsonPlain(u.ID) || !jsonPlain(u.Username) || !jsonPlain(u.Email) || !jsonPlain(u.Firstname) || !jsonPlain(u.Lastname) || !jsonPlain(u.Position) {
+			m, _ := json.Marshal(usersAnswer{users}) // strings and bools: cannot fail
+			return append(b, m...)
+		}
+	}
+	b = append(b, `{"users":[`...)
+	for i := range users {
+		u := &users[i]
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, `{"_id":"`...)
+		b = append(b, u.ID...)
+		b = append(b, `","username":"`...)
+		b = append(b, u.Username...)
+		b = append(b, `","email":"`...)
+		b = append(b, u.Email...)
+		b = append(b, `","firstname":"`...)
+		b = append(b, u.Firstname...)
+		b = append(b, `","lastname":"`...)
+		b = append(b, u.Lastname...)
+		b = append(b, `","position":"`...)
+		b = append(b, u.Position...)
+		b = append(b, `","deleted":`...)
+		b = strconv.AppendBool(b, u.Deleted)
+		b = append(b, '}')
+	}
+	return append(b, "]}"...)
 }
 
 // groupUserInfoV2 is GET /bot/v2/groups/{gid}/users/{uid}/info: the user,
