@@ -1,6 +1,7 @@
 package mockeko
 
 import (
+	"encoding/json"
 	"net/http"
 	"strings"
 )
@@ -28,6 +29,25 @@ func (m *textMessage) check() error {
 type pushAnswer struct {
 	Status  string     `json:"status"`
 	Message pushResult `json:"message"`
+}
+
+// appendPushAnswer appends {"status":"success","message":r} encoded as
+// encoding/json encodes a pushAnswer, without reflection. A string that
+// needs escaping is left to encoding/json.
+func appendPushAnswer(b []byte, r pushResult) []byte {
+	if !jsonPlain(r.ID) || !jsonPlain(r.Type) || !jsonPlain(r.GroupID) || !jsonPlain(r.ThreadID) {
+		m, _ := json.Marshal(pushAnswer{Status: "success", Message: r}) // strings: cannot fail
+		return append(b, m...)
+	}
+	b = append(b, `{"status":"success","message":{"id":"`...)
+	b = append(b, r.ID...)
+	b = append(b, `","type":"`...)
+	b = append(b, r.Type...)
+	b = append(b, `","groupId":"`...)
+	b = append(b, r.GroupID...)
+	b = append(b, `","threadId":"`...)
+	b = append(b, r.ThreadID...)
+	return append(b, `"}}`...)
 }
 
 // pushDirectMessage is POST /bot/v1/direct/message: {uid, message{type,data}}.
@@ -65,7 +85,7 @@ func (s *Server) pushDirectMessage(w http.ResponseWriter, r *http.Request, c *ca
 func (s *Server) pushText(w http.ResponseWriter, c *call, gid, tid, endpoint, text string) {
 	m := Message{GID: gid, TID: tid, Sender: Sender{Kind: SenderBot, ID: c.bot.ID}, Type: "text", Text: text, Endpoint: endpoint, CreatedAt: s.now()}
 	s.st.addMessage(s.ids, &m, s.cfg.messageCap) // stores a copy: m stays on the stack
-	writeJSON(w, s.cfg.successStatus, pushAnswer{Status: "success", Message: resultOf(&m)})
+	writeRawJSON(w, s.cfg.successStatus, appendPushAnswer(make([]byte, 0, 160), resultOf(&m)))
 }
 
 // pushGroupMessage is POST /bot/v1/group/message: {gid, tid?, message}.
@@ -125,7 +145,7 @@ func pushDirectUpload(typ string) apiFunc {
 		}
 		g := s.st.directChat(s.ids, &c.bot, u, s.now())
 		m := s.storeUpload(c, g.ID, g.MainTopic(), typ, endpoint, up, caption)
-		writeJSON(w, s.cfg.successStatus, pushAnswer{Status: "success", Message: resultOf(m)})
+		writeRawJSON(w, s.cfg.successStatus, appendPushAnswer(make([]byte, 0, 160), resultOf(m)))
 		return nil
 	}
 }
@@ -156,7 +176,7 @@ func pushGroupUpload(typ string) apiFunc {
 			return err
 		}
 		m := s.storeUpload(c, g.ID, tid, typ, endpoint, up, caption)
-		writeJSON(w, s.cfg.successStatus, pushAnswer{Status: "success", Message: resultOf(m)})
+		writeRawJSON(w, s.cfg.successStatus, appendPushAnswer(make([]byte, 0, 160), resultOf(m)))
 		return nil
 	}
 }

@@ -130,25 +130,3 @@ func FuzzBasicAuth(f *testing.F) {
 		}
 	})
 }
-
-// FuzzUsersAnswerJSON checks the users answer encoder against
-// encoding/json, byte for byte.
-func FuzzUsersAnswerJSON(f *testing.F) {
-	f.Add("5ac20cd38c62770001538e01", "alice@acme.example", "alice@acme.example", "Alice", "Anders", "Engineering Manager", false, 1)
-	f.Add("x", "b<o>b&", "\"q\"", "é\u2028", "\x00\xff", "", true, 2)
-	f.Add("", "", "", "", "", "", false, 0)
-	f.Fuzz(func(t *testing.T, id, username, email, first, last, position string, deleted bool, n int) {
-		users := []ekoUser{}
-		for i := range n % 4 {
-			users = append(users, ekoUser{ID: id, Username: username, Email: email, Firstname: first, Lastname: last, Position: position, Deleted: deleted != (i%2 == 1)})
-		}
-		want, err := json.Marshal(usersAnswer{users})
-		if err != nil {
-			t.Fatal(err)
-		}
-		got := appendUsersAnswer([]byte("prefix"), users)
-		if diff := cmp.Diff("prefix"+string(want), string(got)); diff != "" {
-			t.Errorf("appendUsersAnswer(%+v) (-want +got):\n%s", users, diff)
-		}
-	})
-}
