@@ -668,22 +668,33 @@ func (r *planReader) array(p *jsonPlan) bool {
 				return false
 			}
 			n++
-			r.space()
-			if r.i >= len(r.b) {
+			if more, ok := r.more(']'); !ok {
 				return false
-			}
-			if r.b[r.i] == ']' {
-				r.i++
+			} else if !more {
 				break
 			}
-			if r.b[r.i] != ',' {
-				return false
-			}
-			r.i++
 		}
 	}
 	r.depth--
 	return p == nil || n >= p.minItems && (p.maxItems < 0 || n <= p.maxItems)
+}
+
+// more reads what follows an element or member: the closing byte (more is
+// false) or a comma (more is true); ok is false for anything else.
+func (r *planReader) more(closing byte) (more, ok bool) {
+	r.space()
+	if r.i >= len(r.b) {
+		return false, false
+	}
+	switch r.b[r.i] {
+	case closing:
+		r.i++
+		return false, true
+	case ',':
+		r.i++
+		return true, true
+	}
+	return false, false
 }
 
 // object reads an object against p: the branch its discriminator selects
@@ -819,18 +830,11 @@ func (r *planReader) members(p *jsonPlan, pin string, pinVal []byte) bool {
 			if !r.value(child) {
 				return false
 			}
-			r.space()
-			if r.i >= len(r.b) {
+			if more, ok := r.more('}'); !ok {
 				return false
-			}
-			if r.b[r.i] == '}' {
-				r.i++
+			} else if !more {
 				break
 			}
-			if r.b[r.i] != ',' {
-				return false
-			}
-			r.i++
 		}
 	}
 	r.depth--
