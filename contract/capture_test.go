@@ -5,13 +5,16 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 )
 
-func TestFlatHeader(t *testing.T) {
+// A capture packs its method, URL and headers into one byte slice; they
+// come back whole, nil and empty values apart.
+func TestPacked(t *testing.T) {
 	t.Parallel()
 	headers := []http.Header{
 		nil,
@@ -19,28 +22,74 @@ func TestFlatHeader(t *testing.T) {
 		{"Content-Type": {"application/json"}},
 		{"Accept": {"a", "b", "c"}, "X-One": {""}, "Authorization": {"Bearer x"}},
 		{"X-Empty": {}, "X-Other": {"v"}},
+		{"X-Nil": nil, "X-Long": {strings.Repeat("v", 300)}},
 	}
-	for _, h := range headers {
-		got := flattenHeader(h).header()
-		if diff := cmp.Diff(h, got); diff != "" {
-			t.Errorf("%v: round trip (-want +got):\n%s", h, diff)
-		}
-		if (h == nil) != (got == nil) {
-			t.Errorf("%v: nil-ness changed: %v", h, got)
-		}
+	urls := []string{
+		"/bot/v1/users?username=alice@acme.example",
+		"/bot/v1/users?",
+		"/a%2Fb/c d",
+		"",
+		"http://user:pw@example.com:8080/p?q=1#f",
+		"mailto:bot@example.com",
 	}
-	// Two headers flattened together come back apart, each whole.
-	for _, h1 := range headers {
-		for _, h2 := range headers {
-			f1, f2 := flattenHeaders(h1, h2)
-			if diff := cmp.Diff(h1, f1.header()); diff != "" {
-				t.Errorf("%v with %v: first (-want +got):\n%s", h1, h2, diff)
+	for _, raw := range urls {
+		u, err := url.Parse(raw)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if raw == "/bot/v1/users?" {
+			u.ForceQuery = true
+		}
+		for _, h1 := range headers {
+			for _, h2 := range headers {
+				b := appendPacked([]byte("junk"), "POST", u, h1, h2)
+				method, gotURL, g1, g2 := unpack(b[len("junk"):])
+				if method != "POST" || gotURL != recordedURL(u) {
+					t.Errorf("%q: method %q, URL %q; want POST, %q", raw, method, gotURL, recordedURL(u))
+				}
+				for _, c := range []struct{ want, got http.Header }{{h1, g1}, {h2, g2}} {
+					if diff := cmp.Diff(c.want, c.got); diff != "" {
+						t.Errorf("%v with %v: (-want +got):\n%s", h1, h2, diff)
+					}
+					if (c.want == nil) != (c.got == nil) {
+						t.Errorf("%v: nil-ness changed: %v", c.want, c.got)
+					}
+					for k, vs := range c.want {
+						if (vs == nil) != (c.got[k] == nil) {
+							t.Errorf("%v: values of %q: nil-ness changed", c.want, k)
+						}
+					}
+				}
 			}
-			if diff := cmp.Diff(h2, f2.header()); diff != "" {
-				t.Errorf("%v with %v: second (-want +got):\n%s", h1, h2, diff)
-			}
 		}
 	}
+}
+
+// FuzzPacked: whatever the header holds, it comes back as it went in, and
+// unpacking bytes cut anywhere never panics.
+func FuzzPacked(f *testing.F) {
+	f.Add("Content-Type", "application/json", "X-A", "", "/p?q", 3)
+	f.Add("", "", "\x00", "\xff\xfe", "http://h/x", 0)
+	f.Fuzz(func(t *testing.T, k1, v1, k2, v2, rawURL string, cut int) {
+		u, err := url.Parse(rawURL)
+		if err != nil {
+			u = &url.URL{Path: rawURL}
+		}
+		h1 := http.Header{k1: {v1, v2}}
+		h2 := http.Header{k2: {v2}, k1: nil}
+		b := appendPacked(nil, v1, u, h1, h2)
+		method, gotURL, g1, g2 := unpack(b)
+		if method != v1 || gotURL != recordedURL(u) {
+			t.Errorf("method %q, URL %q; want %q, %q", method, gotURL, v1, recordedURL(u))
+		}
+		if diff := cmp.Diff(h1, g1); diff != "" {
+			t.Errorf("first header (-want +got):\n%s", diff)
+		}
+		if diff := cmp.Diff(h2, g2); diff != "" {
+			t.Errorf("second header (-want +got):\n%s", diff)
+		}
+		unpack(b[:uint(cut)%uint(len(b)+1)])
+	})
 }
 
 // A capture holds the request and response as they were when the exchange
@@ -118,5 +167,21 @@ func TestCaptureTruncates(t *testing.T) {
 	if len(e.RequestBody) != MaxBodyBytes || !e.RequestTruncated || len(e.ResponseBody) != MaxBodyBytes || !e.ResponseTruncated {
 		t.Errorf("request body %d (truncated %v), response body %d (truncated %v); want %d, true each",
 			len(e.RequestBody), e.RequestTruncated, len(e.ResponseBody), e.ResponseTruncated, MaxBodyBytes)
+	}
+}
+
+// With the contract off, a recorder needs no contract at all.
+func TestCaptureWithoutContract(t *testing.T) {
+	t.Parallel()
+	var c *Contract
+	var cp *Capture
+	next := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusTeapot) })
+	r := httptest.NewRequest("GET", "/bot/v1/users?username=a", nil)
+	c.WrapCapture(next, ModeOff, func(x *Capture) { cp = x }).ServeHTTP(httptest.NewRecorder(), r)
+	if cp == nil {
+		t.Fatal("nothing recorded")
+	}
+	if e := cp.Exchange(); e.Method != "GET" || e.URL != "/bot/v1/users?username=a" || e.Status != http.StatusTeapot || e.Operation != "" {
+		t.Errorf("recorded %s %s %d (operation %q); want GET /bot/v1/users?username=a 418, no operation", e.Method, e.URL, e.Status, e.Operation)
 	}
 }

@@ -2,6 +2,7 @@ package contract
 
 import (
 	"encoding/base64"
+	"encoding/binary"
 	"net/http"
 	"net/url"
 	"strings"
@@ -74,6 +75,11 @@ func NewExchange(r *http.Request, reqBody []byte, status int, respHeader http.He
 // holds them as captured; [Capture.Exchange] builds the recorded
 // [Exchange] on demand. A Capture is not modified after it is recorded and
 // is safe to read from several goroutines.
+//
+// A journal keeps many Captures, and every pointer in them is work for
+// every garbage collection: the method, URL and headers are packed into
+// one byte slice (which the collector does not scan), and the bodies are
+// kept as the byte slices they were read into.
 type Capture struct {
 	// Operation is the operationId ("" when no documented operation matched).
 	Operation string
@@ -82,23 +88,19 @@ type Capture struct {
 	// Violations found in the request and the response.
 	Violations []Violation
 
-	start                       time.Time
+	start                       int64 // Unix nanoseconds
 	duration                    time.Duration
-	method                      string
-	url                         url.URL
-	reqHeader, respHeader       flatHeader // copies, not redacted
-	reqBody, respBody           []byte     // at most MaxBodyBytes each
+	packed                      []byte // see appendPacked
+	reqBody, respBody           []byte // at most MaxBodyBytes each
 	reqTruncated, respTruncated bool
 }
 
 // Exchange builds the recorded exchange: headers redacted, bodies encoded.
 func (c *Capture) Exchange() Exchange {
-	e := Exchange{Kind: KindAPI, Time: c.start.UTC(), Operation: c.Operation, Method: c.method,
-		URL: c.url.RequestURI(), Status: c.Status, DurationMs: float64(c.duration.Microseconds()) / 1000,
-		RequestHeaders: Redact(c.reqHeader.header()), ResponseHeaders: Redact(c.respHeader.header()), Violations: c.Violations}
-	if c.url.IsAbs() {
-		e.URL = c.url.String()
-	}
+	method, u, reqHeader, respHeader := unpack(c.packed)
+	e := Exchange{Kind: KindAPI, Time: time.Unix(0, c.start).UTC(), Operation: c.Operation, Method: method,
+		URL: u, Status: c.Status, DurationMs: float64(c.duration.Microseconds()) / 1000,
+		RequestHeaders: Redact(reqHeader), ResponseHeaders: Redact(respHeader), Violations: c.Violations}
 	var t bool
 	e.RequestBody, e.RequestBodyEncoding, t = encodeBody(c.reqBody)
 	e.RequestTruncated = t || c.reqTruncated
@@ -107,69 +109,138 @@ func (c *Capture) Exchange() Exchange {
 	return e
 }
 
-// flatHeader is a copy of an http.Header in one allocation: its keys and
-// values in pairs (a key with several values comes once per value). A map
-// clone costs several allocations, on every request; the map is rebuilt
-// only when the exchange is read. A header with a key without values, which
-// the pairs cannot hold, is kept as a clone.
-type flatHeader struct {
-	pairs []string
-	clone http.Header // when pairs cannot hold the header; nil otherwise
-	isNil bool
+// appendPacked appends an exchange's method, URL (as [Exchange.URL] records
+// it: path and query, or the whole URL when it is absolute) and request
+// and response headers to b, in a form unpack reads back: each string as
+// its uvarint length and its bytes; each header as 0 when nil, else its
+// number of keys plus one, then per key the key, 0 for nil values or
+// their number plus one, and the values. It reads each header map once
+// and allocates nothing but b's growth.
+func appendPacked(b []byte, method string, u *url.URL, h1, h2 http.Header) []byte {
+	b = appendPackedString(b, method)
+	b = appendURL(b, u)
+	b = appendPackedHeader(b, h1)
+	return appendPackedHeader(b, h2)
 }
 
-func flattenHeader(h http.Header) flatHeader {
-	a, _ := flattenHeaders(h, nil)
-	return a
+// appendURL appends u as Exchange.URL records it, as a packed string.
+func appendURL(b []byte, u *url.URL) []byte {
+	if u.IsAbs() || u.Opaque != "" {
+		return appendPackedString(b, recordedURL(u))
+	}
+	// u.RequestURI(), without building the string.
+	p := u.EscapedPath()
+	if p == "" {
+		p = "/"
+	}
+	n := len(p)
+	q := u.ForceQuery || u.RawQuery != ""
+	if q {
+		n += 1 + len(u.RawQuery)
+	}
+	b = binary.AppendUvarint(b, uint64(n))
+	b = append(b, p...)
+	if q {
+		b = append(b, '?')
+		b = append(b, u.RawQuery...)
+	}
+	return b
 }
 
-// flattenHeaders flattens two headers into one allocation (more only when
-// a key has several values), reading each map once.
-func flattenHeaders(h1, h2 http.Header) (flatHeader, flatHeader) {
-	pairs := make([]string, 0, 2*(len(h1)+len(h2)))
-	pairs, ok1 := appendPairs(pairs, h1)
-	n1 := len(pairs)
-	pairs, ok2 := appendPairs(pairs, h2)
-	return flatOf(h1, ok1, pairs[:n1:n1]), flatOf(h2, ok2, pairs[n1:])
+// recordedURL is the URL an Exchange records for u.
+func recordedURL(u *url.URL) string {
+	if u.IsAbs() {
+		return u.String()
+	}
+	return u.RequestURI()
 }
 
-// appendPairs appends h's keys and values in pairs; ok is false, and
-// nothing appended, when h has a key without values.
-func appendPairs(pairs []string, h http.Header) (_ []string, ok bool) {
-	start := len(pairs)
+func appendPackedString(b []byte, s string) []byte {
+	b = binary.AppendUvarint(b, uint64(len(s)))
+	return append(b, s...)
+}
+
+func appendPackedHeader(b []byte, h http.Header) []byte {
+	if h == nil {
+		return append(b, 0)
+	}
+	b = binary.AppendUvarint(b, uint64(len(h))+1)
 	for k, vs := range h {
-		if len(vs) == 0 {
-			return pairs[:start], false
+		b = appendPackedString(b, k)
+		if vs == nil {
+			b = append(b, 0) // nil and empty values differ (http.Header.Clone keeps nil)
+			continue
 		}
+		b = binary.AppendUvarint(b, uint64(len(vs))+1)
 		for _, v := range vs {
-			pairs = append(pairs, k, v)
+			b = appendPackedString(b, v)
 		}
 	}
-	return pairs, true
+	return b
 }
 
-// flatOf is h flattened into pairs (appendPairs' ok).
-func flatOf(h http.Header, ok bool, pairs []string) flatHeader {
-	switch {
-	case h == nil:
-		return flatHeader{isNil: true}
-	case !ok:
-		return flatHeader{clone: h.Clone()}
+// unpack reads what appendPacked wrote. The headers are new maps, their
+// strings copies: the packed bytes stay as they are.
+func unpack(b []byte) (method, u string, h1, h2 http.Header) {
+	r := packedReader{b: b}
+	method, u = r.string(), r.string()
+	return method, u, r.header(), r.header()
+}
+
+// packedReader reads packed bytes. The bytes come from appendPacked in
+// this process, so they are well formed; a short read yields zero values
+// rather than a panic all the same.
+type packedReader struct {
+	b []byte
+}
+
+func (r *packedReader) uvarint() uint64 {
+	v, n := binary.Uvarint(r.b)
+	if n <= 0 {
+		r.b = nil
+		return 0
 	}
-	return flatHeader{pairs: pairs}
+	r.b = r.b[n:]
+	return v
 }
 
-// header rebuilds the header (a new map each call).
-func (f flatHeader) header() http.Header {
-	switch {
-	case f.isNil:
+func (r *packedReader) string() string {
+	n := r.uvarint()
+	if n > uint64(len(r.b)) {
+		r.b = nil
+		return ""
+	}
+	s := string(r.b[:n])
+	r.b = r.b[n:]
+	return s
+}
+
+func (r *packedReader) header() http.Header {
+	n := r.uvarint()
+	if n == 0 {
 		return nil
-	case f.clone != nil:
-		return f.clone.Clone()
 	}
-	h := make(http.Header, len(f.pairs)/2)
-	for i := 0; i < len(f.pairs); i += 2 {
-		h[f.pairs[i]] = append(h[f.pairs[i]], f.pairs[i+1])
+	n--
+	h := make(http.Header, min(n, uint64(len(r.b))))
+	for range n {
+		if len(r.b) == 0 {
+			break
+		}
+		k := r.string()
+		nv := r.uvarint()
+		if nv == 0 {
+			h[k] = nil
+			continue
+		}
+		nv--
+		vs := make([]string, 0, min(nv, uint64(len(r.b))))
+		for range nv {
+			if len(r.b) == 0 {
+				break
+			}
+			vs = append(vs, r.string())
+		}
+		h[k] = vs
 	}
 	return h
 }

@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -90,10 +91,17 @@ func (c *Contract) Wrap(next http.Handler, mode Mode, record func(Exchange)) htt
 // The next handler gets the request body as a [*Body]: a handler that wants
 // the whole body can take the bytes already read (Body.ReadAll) instead of
 // reading them again.
+//
+// With mode ModeOff nothing is validated, and c may be nil: a recorder that
+// checks nothing need not compile a contract.
 func (c *Contract) WrapCapture(next http.Handler, mode Mode, record func(*Capture)) http.Handler {
 	if mode == ModeOff && record == nil {
 		return next
 	}
+	// What one exchange needs while it runs (the response writer, the
+	// body handed on, a buffer to pack the capture in) is reused: the
+	// capture a recorder keeps is allocated on its own, and small.
+	pool := &sync.Pool{New: func() any { return new(exchangeState) }}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if strings.HasPrefix(cleanPath(r.URL.Path), ControlPrefix) {
 			next.ServeHTTP(w, r)
@@ -105,11 +113,10 @@ func (c *Contract) WrapCapture(next http.Handler, mode Mode, record func(*Captur
 			writeError(w, http.StatusBadRequest, "invalid_request", "cannot read the request body: "+err.Error(), nil)
 			return
 		}
-		// What one exchange needs, in one allocation: the response
-		// writer, the body handed on, and the capture a recorder keeps.
-		x := &exchangeState{tw: teeWriter{ResponseWriter: w, limit: MaxBodyBytes}}
+		x := pool.Get().(*exchangeState)
+		x.tw = teeWriter{ResponseWriter: w, limit: MaxBodyBytes}
 		if complete {
-			x.body.b = body
+			x.body = Body{b: body}
 			r.Body = &x.body
 		} else {
 			r.Body = struct {
@@ -138,27 +145,33 @@ func (c *Contract) WrapCapture(next http.Handler, mode Mode, record func(*Captur
 		if mode != ModeOff && op != "" && !tw.truncated {
 			vs = append(vs, c.ValidateResponse(op, tw.status, tw.Header(), tw.buf)...)
 		}
-		// The capture outlives the request (a journal keeps it): let the
-		// connection's writer go.
-		tw.ResponseWriter = nil
 		if record != nil {
-			reqHeader, respHeader := flattenHeaders(r.Header, w.Header())
-			x.cp = Capture{Operation: op, Status: tw.status, Violations: vs,
-				start: start, duration: time.Since(start), method: r.Method, url: *r.URL,
-				reqHeader: reqHeader, respHeader: respHeader,
+			x.packed = appendPacked(x.packed[:0], r.Method, r.URL, r.Header, w.Header())
+			record(&Capture{Operation: op, Status: tw.status, Violations: vs,
+				start: start.UnixNano(), duration: time.Since(start), packed: bytes.Clone(x.packed),
 				reqBody: keepBody(body), respBody: tw.buf,
-				reqTruncated: !complete || len(body) > MaxBodyBytes, respTruncated: tw.truncated}
-			record(&x.cp)
+				reqTruncated: !complete || len(body) > MaxBodyBytes, respTruncated: tw.truncated})
 		}
+		// Nothing of x outlives the request: the handler is done with
+		// its body and writer, and the capture has its own copies.
+		x.tw, x.body = teeWriter{}, Body{}
+		if cap(x.packed) > maxPooledPack {
+			x.packed = nil
+		}
+		pool.Put(x)
 	})
 }
 
-// exchangeState is what [Contract.WrapCapture] allocates per exchange.
+// exchangeState is what [Contract.WrapCapture] uses while an exchange
+// runs.
 type exchangeState struct {
-	cp   Capture
-	tw   teeWriter
-	body Body
+	tw     teeWriter
+	body   Body
+	packed []byte // appendPacked's buffer
 }
+
+// maxPooledPack is the largest packing buffer kept for the next exchange.
+const maxPooledPack = 16 << 10
 
 // keepBody returns the part of a request body an exchange keeps. A body
 // within MaxBodyBytes is kept as is (it is never written to); the first

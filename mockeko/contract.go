@@ -136,10 +136,14 @@ func (j *requestJournal) reset() {
 	j.mu.Unlock()
 }
 
-// checker returns the contract, waiting until New has it.
-func (j *requestJournal) checker() *contract.Contract {
+// checker returns the contract, waiting until New has it. With the
+// contract off, New leaves it unset, and the embedded one is compiled now.
+func (j *requestJournal) checker() (*contract.Contract, error) {
 	<-j.ready
-	return j.contract
+	if j.contract != nil {
+		return j.contract, nil
+	}
+	return embeddedContract()
 }
 
 // contractBuild is the contract a Server checks traffic against, being
@@ -153,7 +157,10 @@ type contractBuild struct {
 // startContract starts compiling the embedded contract (the first Server
 // of a process spends most of its start there), unless WithContract gave
 // one. New always waits for the result (finishContract), so the goroutine
-// never outlives New.
+// never outlives New. With the contract off, nothing is checked, and the
+// embedded contract is compiled only if the contract report is asked for
+// (see requestJournal.checker): a process that never checks does not
+// keep it in memory, where every garbage collection would mark it.
 func (s *Server) startContract() *contractBuild {
 	compile := embeddedContract
 	switch {
@@ -161,6 +168,8 @@ func (s *Server) startContract() *contractBuild {
 		return &contractBuild{c: s.cfg.contract}
 	case s.cfg.compileContract != nil:
 		compile = s.cfg.compileContract
+	case s.cfg.contractMode == contract.ModeOff:
+		return &contractBuild{} // compiled on demand
 	case embeddedCompiled.Load():
 		c, err := embeddedContract()
 		return &contractBuild{c: c, err: err}
@@ -283,7 +292,10 @@ func (s *Server) checkWebhook(dl *delivery, chk *sentCheck, sent http.Header, st
 	if s.cfg.contractMode == contract.ModeOff {
 		return
 	}
-	c := s.reqs.checker()
+	c, cerr := s.reqs.checker()
+	if cerr != nil {
+		return // not off, so New had the contract: cannot happen
+	}
 	h := sent
 	if h == nil {
 		h = make(http.Header, 4)
@@ -333,9 +345,17 @@ func (s *Server) checkWebhook(dl *delivery, chk *sentCheck, sent http.Header, st
 func (s *Server) Requests() []contract.Exchange { return s.reqs.all() }
 
 // ContractReport reports the journal against the contract: violations and
-// operation coverage so far.
+// operation coverage so far. With the contract off, exchanges are recorded
+// without an operation, so the report lists them as undocumented.
 func (s *Server) ContractReport() *contract.Report {
-	return s.reqs.checker().NewReport(s.reqs.all())
+	c, err := s.reqs.checker()
+	if err != nil {
+		// The embedded contract failed to compile (a broken build); New
+		// only fails for it when the contract is on.
+		s.log.Error("contract: cannot compile the embedded contract", "error", err)
+		return &contract.Report{Exchanges: len(s.reqs.all())}
+	}
+	return c.NewReport(s.reqs.all())
 }
 
 // contractRoutes adds the journal and report to the control plane.

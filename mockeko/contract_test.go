@@ -10,6 +10,10 @@ import (
 	"net/textproto"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"golang.org/x/oauth2"
 
@@ -227,6 +231,58 @@ func TestContractStrictAndReport(t *testing.T) {
 	}
 	if n := len(srv.Requests()); n != 0 {
 		t.Errorf("after Reset the journal has %d exchanges", n)
+	}
+}
+
+// With the contract off nothing is checked, yet every exchange is recorded
+// as it went (method, URL, headers, bodies), and the report, which needs the
+// contract, is still there when asked for.
+func TestContractOffJournalAndReport(t *testing.T) {
+	t.Parallel()
+	srv := NewServer(WithContractMode(contract.ModeOff))
+	defer srv.Close()
+	tok, err := srv.ClientCredentials("bot").Token(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := `{"gid":"nope","messages":[{"type":"text"}]}` // breaks the contract: not refused
+	req, _ := http.NewRequest(http.MethodPost, srv.URL+"/bot/v2/message/push?trace=1", strings.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+tok.AccessToken)
+	req.Header["X-Empty"] = []string{""}
+	resp, err := srv.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	answer, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode == http.StatusBadRequest && strings.Contains(string(answer), "contract") {
+		t.Fatalf("contract off, yet the request was refused by the contract: %s", answer)
+	}
+	reqs := srv.Requests()
+	if len(reqs) != 2 { // the token call and the push
+		t.Fatalf("journal has %d exchanges, want 2", len(reqs))
+	}
+	got := reqs[1]
+	want := contract.Exchange{Kind: contract.KindAPI, Method: http.MethodPost, URL: "/bot/v2/message/push?trace=1",
+		Status: resp.StatusCode, RequestBody: body, ResponseBody: string(answer)}
+	opts := cmp.Options{cmpopts.IgnoreFields(contract.Exchange{}, "Time", "DurationMs", "RequestHeaders", "ResponseHeaders", "Violations")}
+	if diff := cmp.Diff(want, got, opts); diff != "" {
+		t.Errorf("recorded push (-want +got):\n%s", diff)
+	}
+	if got.RequestHeaders.Get("Authorization") != "Bearer [redacted]" || got.RequestHeaders.Get("Content-Type") != "application/json" ||
+		len(got.RequestHeaders["X-Empty"]) != 1 {
+		t.Errorf("recorded request headers %v", got.RequestHeaders)
+	}
+	if diff := cmp.Diff(resp.Header.Get("Content-Type"), got.ResponseHeaders.Get("Content-Type")); diff != "" {
+		t.Errorf("recorded response Content-Type (-want +got):\n%s", diff)
+	}
+	if got.Time.IsZero() || got.Time.Location() != time.UTC {
+		t.Errorf("recorded time %v, want a UTC time", got.Time)
+	}
+	rep := srv.ContractReport()
+	if rep.Exchanges != 2 || len(rep.Coverage.Operations) == 0 {
+		t.Errorf("report with the contract off: %d exchanges, %d operations; want 2 and the documented ones", rep.Exchanges, len(rep.Coverage.Operations))
 	}
 }
 
