@@ -283,13 +283,25 @@ func appendTokenResponse(b []byte, t TokenResponse) []byte {
 // printable ASCII without '"', '\\' and the HTML-escaped '<', '>', '&'.
 func jsonPlain(s string) bool {
 	for i := 0; i < len(s); i++ {
-		switch c := s[i]; {
-		case c < 0x20 || c > 0x7e, c == '"', c == '\\', c == '<', c == '>', c == '&':
+		if !jsonPlainBytes[s[i]] {
 			return false
 		}
 	}
 	return true
 }
+
+// jsonPlainBytes[c] reports whether encoding/json writes byte c of a string
+// as it is: printable ASCII but for '"', '\\', '<', '>' and '&'. A table, read
+// only, so that jsonPlain costs a load and a test per byte.
+var jsonPlainBytes = func() (t [256]bool) {
+	for c := 0x20; c <= 0x7e; c++ {
+		t[c] = true
+	}
+	for _, c := range `"\<>&` {
+		t[c] = false
+	}
+	return t
+}()
 
 // basicAuth is http.Request.BasicAuth for the Authorization header h,
 // decoding into a stack buffer: one allocation instead of two.
