@@ -239,3 +239,17 @@ func TestIsLoopbackAddr(t *testing.T) {
 		}
 	}
 }
+
+// FuzzQueryUnescape holds queryUnescape to url.QueryUnescape.
+func FuzzQueryUnescape(f *testing.F) {
+	for _, s := range []string{"", "client_credentials", "a+b", "a%20b", "%zz", "%", "7bcee21a-3f7e-4338", "x%2", "é"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		want, wantErr := url.QueryUnescape(s)
+		got, err := queryUnescape(s)
+		if got != want || (err == nil) != (wantErr == nil) {
+			t.Errorf("queryUnescape(%q) = %q, %v; want %q, %v", s, got, err, want, wantErr)
+		}
+	})
+}

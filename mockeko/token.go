@@ -124,7 +124,7 @@ func clientCredentials(r *http.Request, bodyID, bodySecret string) (id, secret c
 // decodeCred url-decodes a Basic credential (RFC 6749 §2.3.1) but keeps
 // the raw value: client-oauth2 does not encode, so "+" may be literal.
 func decodeCred(s string) credential {
-	d, err := url.QueryUnescape(s)
+	d, err := queryUnescape(s)
 	if err != nil {
 		d = s
 	}
@@ -217,8 +217,8 @@ func (f *tokenForm) parse(body string) error {
 			return f.parseSlow(body)
 		}
 		k, v, _ := strings.Cut(seg, "=")
-		k, err1 := url.QueryUnescape(k)
-		v, err2 := url.QueryUnescape(v)
+		k, err1 := queryUnescape(k)
+		v, err2 := queryUnescape(v)
 		if err1 != nil || err2 != nil {
 			return f.parseSlow(body)
 		}
