@@ -282,6 +282,7 @@ type planReader struct {
 	i       int
 	depth   int
 	scratch []byte // unescaped strings
+	ascii   bool   // the last string str read is plain ASCII, without escapes
 }
 
 func (r *planReader) space() {
@@ -319,7 +320,7 @@ func (r *planReader) value(p *jsonPlan) bool {
 		return p == nil || p.tags == nil && p.enum == nil && p.types&kindBool != 0
 	case c == '"':
 		s, ok := r.str()
-		return ok && (p == nil || p.tags == nil && p.stringValid(s))
+		return ok && (p == nil || p.tags == nil && p.stringValid(s, r.ascii))
 	case c == '-' || c >= '0' && c <= '9':
 		num, ok := r.number()
 		return ok && (p == nil || p.tags == nil && p.numberValid(num))
@@ -346,12 +347,16 @@ func (r *planReader) literal(word string) bool {
 func (r *planReader) str() ([]byte, bool) {
 	r.i++ // the quote
 	start := r.i
+	r.ascii = true
 	for r.i < len(r.b) {
-		// The usual bytes first, in a tight loop: a text of a kilobyte
-		// is mostly those.
-		for r.i < len(r.b) && plainStrByte[r.b[r.i]] {
-			r.i++
+		// The usual bytes first, in a tight loop (on locals, which the
+		// compiler keeps in registers): a text of a kilobyte is mostly
+		// those.
+		b, i := r.b, r.i
+		for i < len(b) && plainStrByte[b[i]] {
+			i++
 		}
+		r.i = i
 		if r.i == len(r.b) {
 			break
 		}
@@ -373,6 +378,7 @@ func (r *planReader) str() ([]byte, bool) {
 				return nil, false
 			}
 			r.i += n
+			r.ascii = false
 		}
 	}
 	return nil, false
@@ -389,6 +395,7 @@ var plainStrByte = func() (t [256]bool) {
 
 // escaped continues str from its first backslash, unescaping into r.scratch.
 func (r *planReader) escaped(start int) ([]byte, bool) {
+	r.ascii = false // an escape may stand for any rune: count them
 	out := append(r.scratch[:0], r.b[start:r.i]...)
 	for r.i < len(r.b) {
 		c := r.b[r.i]
@@ -527,7 +534,9 @@ func (r *planReader) number() ([]byte, bool) {
 
 // stringValid checks a string value as kin's visitJSON does: enum, type,
 // lengths, pattern, format.
-func (p *jsonPlan) stringValid(s []byte) bool {
+//
+// ascii tells that s is ASCII, so that its length is its rune count.
+func (p *jsonPlan) stringValid(s []byte, ascii bool) bool {
 	if p.enum != nil && !containsBytes(p.enum, s) {
 		return false
 	}
@@ -537,7 +546,10 @@ func (p *jsonPlan) stringValid(s []byte) bool {
 	if p.minLen > 0 || p.maxLen >= 0 {
 		// kin counts the runes of a range over the string, adding one more
 		// for a surrogate, which such a range never yields.
-		n := int64(utf8.RuneCount(s))
+		n := int64(len(s))
+		if !ascii {
+			n = int64(utf8.RuneCount(s))
+		}
 		if n < p.minLen || p.maxLen >= 0 && n > p.maxLen {
 			return false
 		}
