@@ -40,7 +40,7 @@ type jsonPlan struct {
 
 	minLen, maxLen int64 // string length bounds; maxLen < 0 for none
 	pattern        *regexp.Regexp
-	hexLen         int // > 0: pattern is ^[0-9a-f]{hexLen}$ (ids, tokens), matched without the regexp
+	hex            *hexShape // non-nil: pattern is matched without the regexp (ids, tokens)
 	format         openapi3.StringFormatValidator
 
 	intFormat openapi3.IntegerFormatValidator // an integer's format (kin's registry)
@@ -170,7 +170,7 @@ func (ps plans) fill(p *jsonPlan, s *openapi3.Schema) bool {
 			return false
 		}
 		p.pattern = re
-		p.hexLen = hexPatternLen(s.Pattern)
+		p.hex = parseHexShape(s.Pattern)
 	}
 	if s.Format != "" {
 		switch {
@@ -554,8 +554,8 @@ func (p *jsonPlan) stringValid(s []byte, ascii bool) bool {
 			return false
 		}
 	}
-	if p.hexLen > 0 {
-		if !isHexRun(s, p.hexLen) {
+	if p.hex != nil {
+		if !matchHexShape(p.hex, s) {
 			return false
 		}
 	} else if p.pattern != nil && !p.pattern.Match(s) {
@@ -585,14 +585,70 @@ func (p *jsonPlan) textValid(s string) bool {
 			return false
 		}
 	}
-	if p.hexLen > 0 {
-		if !isHexRun(s, p.hexLen) {
+	if p.hex != nil {
+		if !matchHexShape(p.hex, s) {
 			return false
 		}
 	} else if p.pattern != nil && !p.pattern.MatchString(s) {
 		return false
 	}
 	return p.format == nil || p.format.Validate(s) == nil
+}
+
+// hexShape is a pattern that runs of lowercase hex digits joined by '_'
+// match, the whole perhaps optional: ^[0-9a-f]{n}$ (ids, tokens),
+// ^([0-9a-f]{n})?$ (an id or nothing), ^[0-9a-f]{n}_[0-9a-f]{m}$ (session
+// ids). Such patterns are matched without the regexp.
+type hexShape struct {
+	runs     []int // the runs' lengths, in order
+	optional bool  // the empty string matches too
+}
+
+// parseHexShape returns the shape of pattern, or nil when the pattern is
+// not one of hexShape's.
+func parseHexShape(pattern string) *hexShape {
+	inner, ok := strings.CutPrefix(pattern, "^")
+	if !ok {
+		return nil
+	}
+	if inner, ok = strings.CutSuffix(inner, "$"); !ok {
+		return nil
+	}
+	h := &hexShape{}
+	if body, ok := strings.CutPrefix(inner, "("); ok {
+		if body, ok = strings.CutSuffix(body, ")?"); !ok {
+			return nil
+		}
+		inner, h.optional = body, true
+	}
+	for run := range strings.SplitSeq(inner, "_") {
+		n := hexPatternLen("^" + run + "$")
+		if n == 0 {
+			return nil
+		}
+		h.runs = append(h.runs, n)
+	}
+	return h
+}
+
+// matchHexShape reports whether s matches h's pattern.
+func matchHexShape[T string | []byte](h *hexShape, s T) bool {
+	if len(s) == 0 && h.optional {
+		return true
+	}
+	for i, n := range h.runs {
+		if i > 0 {
+			if len(s) == 0 || s[0] != '_' {
+				return false
+			}
+			s = s[1:]
+		}
+		if len(s) < n || !isHexRun(s[:n], n) {
+			return false
+		}
+		s = s[n:]
+	}
+	return len(s) == 0
 }
 
 // hexPatternLen returns n for the pattern ^[0-9a-f]{n}$ (n ≥ 1), else 0.

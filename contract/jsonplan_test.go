@@ -323,20 +323,47 @@ func FuzzHexPattern(f *testing.F) {
 	f.Add("^[0-9a-f]{02}$", "ab")
 	f.Add("^[0-9a-f]{1,2}$", "ab")
 	f.Add("^[0-9a-f]{1001}$", "a") // beyond regexp's largest repeat count
+	f.Add("^([0-9a-f]{24})?$", "")
+	f.Add("^([0-9a-f]{2})?$", "a")
+	f.Add("^([0-9a-f]{2}?$", "ab")
+	f.Add("^[0-9a-f]{2}_[0-9a-f]{3}$", "ab_cde")
+	f.Add("^[0-9a-f]{2}_[0-9a-f]{3}$", "ab__cd")
+	f.Add("^([0-9a-f]{1}_[0-9a-f]{1})?$", "a_")
+	f.Add("^[0-9a-f]{2}_$", "ab_")
 	f.Fuzz(func(t *testing.T, pattern, s string) {
-		n := hexPatternLen(pattern)
-		if n == 0 {
+		h := parseHexShape(pattern)
+		if h == nil {
 			return
 		}
 		re, err := regexp.Compile(pattern)
 		if err != nil {
-			t.Fatalf("hexPatternLen(%q) = %d for a pattern that does not compile: %v", pattern, n, err)
+			t.Fatalf("parseHexShape(%q) = %+v for a pattern that does not compile: %v", pattern, h, err)
 		}
-		if got, want := isHexRun(s, n), re.MatchString(s); got != want {
-			t.Errorf("isHexRun(%q, %d) = %v, regexp %q says %v", s, n, got, pattern, want)
+		if got, want := matchHexShape(h, s), re.MatchString(s); got != want {
+			t.Errorf("matchHexShape(%+v, %q) = %v, regexp %q says %v", h, s, got, pattern, want)
 		}
-		if got, want := isHexRun([]byte(s), n), re.Match([]byte(s)); got != want {
-			t.Errorf("isHexRun([]byte(%q), %d) = %v, regexp %q says %v", s, n, got, pattern, want)
+		if got, want := matchHexShape(h, []byte(s)), re.Match([]byte(s)); got != want {
+			t.Errorf("matchHexShape(%+v, []byte(%q)) = %v, regexp %q says %v", h, s, got, pattern, want)
 		}
 	})
+}
+
+// The document's id, token and session id patterns are matched without the
+// regexp; other patterns keep it.
+func TestParseHexShape(t *testing.T) {
+	t.Parallel()
+	for pattern, want := range map[string]*hexShape{
+		"^[0-9a-f]{24}$":              {runs: []int{24}},
+		"^([0-9a-f]{24})?$":           {runs: []int{24}, optional: true},
+		"^[0-9a-f]{24}_[0-9a-f]{24}$": {runs: []int{24, 24}},
+		"^#[0-9A-Fa-f]{6}$":           nil,
+		"^([0-9a-f]{24}|\\[.*\\])$":   nil,
+		"^[a-z][a-z0-9_]*$":           nil,
+		"^[0-9a-f]{24}_[0-9a-f]{24}":  nil,
+		"^([0-9a-f]{24})$":            nil,
+	} {
+		if diff := cmp.Diff(want, parseHexShape(pattern), cmp.AllowUnexported(hexShape{})); diff != "" {
+			t.Errorf("parseHexShape(%q) (-want +got):\n%s", pattern, diff)
+		}
+	}
 }
