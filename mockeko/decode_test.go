@@ -4,7 +4,10 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"strings"
 	"testing"
+
+	jsonv1 "github.com/go-json-experiment/json/v1"
 
 	"github.com/google/go-cmp/cmp"
 )
@@ -92,5 +95,36 @@ func TestDecodeJSONMessages(t *testing.T) {
 		if e.Status != 400 || e.Msg != tt.want {
 			t.Errorf("%s: got %d %q, want 400 %q", tt.body, e.Status, e.Msg, tt.want)
 		}
+	}
+}
+
+// BenchmarkDecodeJSON1KB decodes a BotV1 push body with 950 bytes of text:
+// decodeJSON (encoding/json's semantics in one pass), jsonv1.Unmarshal (the
+// same plus a syntax pass over the whole body first) and encoding/json.
+func BenchmarkDecodeJSON1KB(b *testing.B) {
+	body := []byte(`{"gid":"5ae99669299892c81ec1d7fa","message":{"type":"text","data":"` + strings.Repeat("x", 950) + `"}}`)
+	type push struct {
+		GID     string       `json:"gid"`
+		TID     string       `json:"tid"`
+		Message *textMessage `json:"message"`
+	}
+	for _, bc := range []struct {
+		name   string
+		decode func([]byte, any) error
+	}{
+		{"decodeJSON", decodeJSON},
+		{"jsonv1", jsonv1.Unmarshal},
+		{"encoding-json", json.Unmarshal},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			b.SetBytes(int64(len(body)))
+			b.ReportAllocs()
+			for b.Loop() {
+				var p push
+				if err := bc.decode(body, &p); err != nil || len(p.Message.Data) != 950 {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }
