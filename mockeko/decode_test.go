@@ -8,7 +8,6 @@ import (
 	"testing"
 
 	jsonv1 "github.com/go-json-experiment/json/v1"
-
 	"github.com/google/go-cmp/cmp"
 )
 
