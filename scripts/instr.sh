@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # instr.sh: count the instructions a server spends per request, under
 # valgrind (cachegrind, no cache simulation). Unlike requests/s, the count
-# does not move with the load on a shared machine (it varies by well under
-# 1% from run to run), so two builds can be compared on a busy machine;
+# hardly moves with the load on a shared machine (within ~1% from run to
+# run when nothing else runs, a few percent beside other work), so two
+# builds can be compared where requests/s cannot;
 # what it leaves out is the kernel's share and the cost of cache misses and
 # page faults, for which scripts/bench.sh is the measure.
 #
