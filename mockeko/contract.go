@@ -38,8 +38,9 @@ var responseViolationHook func(contract.Exchange)
 // the contract in openapi/eko-bot-api.yaml: contract.ModeStrict (the
 // default) answers an invalid request with 400 and the list of violations;
 // contract.ModeWarn records the violations and serves the request anyway;
-// contract.ModeOff validates nothing. The Server's own responses are always
-// validated (except in ModeOff) and recorded; a violation there is a
+// contract.ModeOff validates nothing (and compiles the embedded contract
+// only if the contract report is asked for). The Server's own responses are
+// always validated (except in ModeOff) and recorded; a violation there is a
 // mockeko bug and is logged as an error.
 func WithContractMode(m contract.Mode) Option {
 	return func(c *config) error {
