@@ -314,7 +314,8 @@ func TestJSONPlanCoversTheContract(t *testing.T) {
 	}
 }
 
-// FuzzHexPattern holds the hand matcher of ^[0-9a-f]{n}$ to the regexp.
+// FuzzHexPattern holds the hand matcher of hex-run patterns (^[0-9a-f]{n}$,
+// optional, or joined by "_"; see hexShape) to the regexp.
 func FuzzHexPattern(f *testing.F) {
 	f.Add("^[0-9a-f]{24}$", "5ae99669299892c81ec1d7fa")
 	f.Add("^[0-9a-f]{40}$", "5ae99669299892c81ec1d7fa5ae99669299892c8")
