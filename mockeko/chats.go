@@ -96,9 +96,30 @@ func (s *Server) mintReplyTokenLocked(botID, gid, tid string) (ReplyToken, error
 		return ReplyToken{}, err
 	}
 	tok := newToken()
-	exp := s.now().Add(s.cfg.replyTTL)
+	now := s.now()
+	s.st.sweepReplyTokens(now, s.cfg.replyTTL)
+	exp := now.Add(s.cfg.replyTTL)
 	s.st.replyTokens[tok] = &replyToken{botID: botID, gid: gid, tid: tid, expires: exp}
 	return ReplyToken{Token: tok, BotID: botID, GID: gid, TID: tid, ExpiresAt: exp}, nil
+}
+
+// sweepReplyTokens forgets the reply tokens that expired more than grace
+// before now, so a sandbox that triggers events for hours stays bounded
+// (one token is minted per event). Until it is forgotten, an expired token
+// still answers reply_token_expired; after, it is unknown
+// (invalid_reply_token). Like tokenTable.sweep, it runs only when the table
+// has doubled since the last sweep, which keeps its cost O(1) per token.
+func (st *state) sweepReplyTokens(now time.Time, grace time.Duration) {
+	if len(st.replyTokens) < max(minSweep, st.replySweep) {
+		return
+	}
+	cut := now.Add(-grace)
+	for tok, rt := range st.replyTokens {
+		if !rt.expires.After(cut) {
+			delete(st.replyTokens, tok)
+		}
+	}
+	st.replySweep = 2 * len(st.replyTokens)
 }
 
 // storeFile keeps an upload for /file/view and returns its id.

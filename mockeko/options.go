@@ -123,6 +123,9 @@ func WithTokenTTL(d time.Duration) Option {
 }
 
 // WithReplyTokenTTL sets how long a reply token stays valid. Default: one minute.
+// An expired token answers reply_token_expired for at least another TTL;
+// the Server may forget it after that, and then it answers
+// invalid_reply_token, so a long-running sandbox stays bounded.
 func WithReplyTokenTTL(d time.Duration) Option {
 	return func(c *config) error {
 		if d <= 0 {

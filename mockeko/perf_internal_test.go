@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -252,4 +253,50 @@ func FuzzQueryUnescape(f *testing.F) {
 			t.Errorf("queryUnescape(%q) = %q, %v; want %q, %v", s, got, err, want, wantErr)
 		}
 	})
+}
+
+// Reply tokens are swept like access tokens, but an expired one is kept
+// for another TTL, so it still answers reply_token_expired for a while.
+func TestSweepReplyTokens(t *testing.T) {
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	const ttl = time.Minute
+	st := newState()
+	n := 0
+	add := func(expires time.Time) string {
+		tok := fmt.Sprintf("tok%05d", n)
+		n++
+		st.sweepReplyTokens(now, ttl)
+		st.replyTokens[tok] = &replyToken{botID: "bot", gid: "g", expires: expires}
+		return tok
+	}
+	old := add(now.Add(-ttl - time.Second)) // expired for longer than the grace
+	recent := add(now.Add(-time.Second))    // expired, within the grace
+	for len(st.replyTokens) < minSweep {
+		add(now.Add(ttl))
+	}
+	live := add(now.Add(ttl)) // this add sweeps first
+	if _, ok := st.replyTokens[old]; ok {
+		t.Error("a token expired for longer than its TTL survived the sweep")
+	}
+	for _, tok := range []string{recent, live} {
+		if _, ok := st.replyTokens[tok]; !ok {
+			t.Errorf("token %s was swept", tok)
+		}
+	}
+	if got, want := len(st.replyTokens), minSweep; got != want {
+		t.Errorf("%d tokens after the sweep, want %d", got, want)
+	}
+	if st.replySweep != 2*(minSweep-1) {
+		t.Errorf("next sweep at %d tokens, want twice the swept table (%d)", st.replySweep, 2*(minSweep-1))
+	}
+	// Hours of events with the clock moving: the table stays bounded.
+	for i := range 20 * minSweep {
+		if i%minSweep == 0 {
+			now = now.Add(ttl)
+		}
+		add(now.Add(ttl))
+	}
+	if got := len(st.replyTokens); got > 8*minSweep {
+		t.Errorf("%d reply tokens kept after %d events over 20 TTLs", got, 20*minSweep)
+	}
 }

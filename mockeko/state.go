@@ -27,6 +27,7 @@ type state struct {
 	files       map[string]*File
 	tokens      tokenTable
 	replyTokens map[string]*replyToken
+	replySweep  int // len(replyTokens) at which sweepReplyTokens next runs
 	seq         int64
 }
 
