@@ -41,16 +41,40 @@ func (c *Contract) ValidateWebhookHeader(h http.Header) []Violation {
 	add := func(loc, msg string) {
 		vs = append(vs, Violation{Operation: WebhookOperation, Direction: DirectionWebhook, Location: loc, Message: msg})
 	}
-	if mt, _, err := mime.ParseMediaType(h.Get("Content-Type")); err != nil || mt != "application/json" {
-		add("header.Content-Type", fmt.Sprintf("must be application/json, not %q", h.Get("Content-Type")))
+	if ct := h.Get("Content-Type"); !isJSONMediaType(ct) {
+		add("header.Content-Type", fmt.Sprintf("must be application/json, not %q", ct))
 	}
 	sig := h.Get("X-Eko-Signature")
 	if sig == "" {
 		add("header.X-Eko-Signature", "missing")
-	} else if raw, err := base64.StdEncoding.DecodeString(sig); err != nil || len(raw) != 32 {
+	} else if !isBase64HMAC(sig) {
 		add("header.X-Eko-Signature", "must be standard base64 of a 32-byte HMAC-SHA256")
 	}
 	return vs
+}
+
+// isJSONMediaType reports whether a Content-Type value is application/json,
+// with or without parameters. The two values axios sends are answered
+// without mime.ParseMediaType, which builds a map for the parameters.
+func isJSONMediaType(ct string) bool {
+	if ct == "application/json" || ct == "application/json;charset=utf-8" {
+		return true
+	}
+	mt, _, err := mime.ParseMediaType(ct)
+	return err == nil && mt == "application/json"
+}
+
+// isBase64HMAC reports whether sig is standard base64 of 32 bytes, decoding
+// it on the stack when it is no longer than a signature needs to be.
+func isBase64HMAC(sig string) bool {
+	var in [48]byte
+	if len(sig) > len(in) {
+		raw, err := base64.StdEncoding.DecodeString(sig) // base64 skips CR and LF: it may still be 32 bytes
+		return err == nil && len(raw) == 32
+	}
+	var out [36]byte // base64.StdEncoding.DecodedLen(48)
+	n, err := base64.StdEncoding.Decode(out[:], in[:copy(in[:], sig)])
+	return err == nil && n == 32
 }
 
 // ValidateWebhookAnswer checks a bot's answer to a webhook delivery. Any 2xx

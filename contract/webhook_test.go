@@ -1,8 +1,11 @@
 package contract
 
 import (
+	"encoding/base64"
+	"mime"
 	"net/http"
 	"sort"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -99,4 +102,25 @@ func TestWebhookPlanAgrees(t *testing.T) {
 			t.Errorf("kin-openapi refuses %s: %v", body, err)
 		}
 	}
+}
+
+// The shortcuts of ValidateWebhookHeader agree with the library calls they
+// spare.
+func FuzzWebhookHeader(f *testing.F) {
+	for _, s := range []string{"application/json", "application/json;charset=utf-8", "application/json; charset=utf-8",
+		"Application/JSON", "text/plain", "", "application/json;", Sign("k", []byte("body")), "sha256=abc",
+		strings.Repeat("A", 43) + "=", strings.Repeat("A", 44), strings.Repeat("A", 22) + "\r\n" + strings.Repeat("A", 21) + "=",
+		strings.Repeat("QUFB", 12), strings.Repeat("QUFB", 13)} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		mt, _, err := mime.ParseMediaType(s)
+		if want, got := err == nil && mt == "application/json", isJSONMediaType(s); got != want {
+			t.Errorf("isJSONMediaType(%q) = %v, want %v", s, got, want)
+		}
+		raw, err := base64.StdEncoding.DecodeString(s)
+		if want, got := err == nil && len(raw) == 32, isBase64HMAC(s); got != want {
+			t.Errorf("isBase64HMAC(%q) = %v, want %v", s, got, want)
+		}
+	})
 }

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/mockeko/mockeko/contract"
 )
@@ -79,20 +80,49 @@ type requestJournal struct {
 	n        int            // entries kept
 }
 
-// journalEntry is one exchange: captured by the middleware, or built (webhooks).
+// journalEntry is one exchange: an API call as the middleware captured it,
+// or a webhook attempt as checkWebhook saw it.
 type journalEntry struct {
 	cp *contract.Capture
-	ex *contract.Exchange
+	wh *webhookEntry
 }
 
 func (e journalEntry) exchange() contract.Exchange {
 	if e.cp != nil {
 		return e.cp.Exchange()
 	}
-	return *e.ex
+	return e.wh.exchange()
 }
 
-func (j *requestJournal) record(e contract.Exchange) { j.add(journalEntry{ex: &e}) }
+// webhookEntry is one webhook attempt in the request journal, turned into
+// a contract.Exchange only when the journal is read. Everything it points
+// to is left unchanged once recorded: the delivery's body and signature,
+// the bot's answer (read into a buffer of mockeko's own) and its headers
+// (the response's, or the in-process recorder's, which a handler must not
+// touch after it returns).
+type webhookEntry struct {
+	dl     *delivery
+	target *url.URL // the webhook URL, parsed
+	at     time.Time
+	status int
+	header http.Header
+	answer []byte
+	err    string
+	vs     []contract.Violation
+}
+
+// exchange builds the recorded exchange. A password in the webhook URL is
+// redacted, as credentials in headers are.
+func (w *webhookEntry) exchange() contract.Exchange {
+	sent := make(http.Header, 4)
+	setWebhookHeaders(sent, w.dl)
+	e := contract.NewExchange(&http.Request{Method: http.MethodPost, URL: w.target}, w.dl.Body, w.status, w.header, w.answer)
+	e.Time, e.URL, e.RequestHeaders = w.at.UTC(), w.target.Redacted(), sent
+	e.Kind, e.Operation, e.Violations, e.Error = contract.KindWebhook, contract.WebhookOperation, w.vs, w.err
+	return e
+}
+
+func (j *requestJournal) recordWebhook(w *webhookEntry) { j.add(journalEntry{wh: w}) }
 
 func (j *requestJournal) recordCapture(cp *contract.Capture) { j.add(journalEntry{cp: cp}) }
 
@@ -297,12 +327,12 @@ func (s *Server) checkWebhook(dl *delivery, chk *sentCheck, sent http.Header, st
 	if cerr != nil {
 		return // not off, so New had the contract: cannot happen
 	}
-	h := sent
-	if h == nil {
-		h = make(http.Header, 4)
-		setWebhookHeaders(h, dl)
-	}
 	if !chk.done {
+		h := sent
+		if h == nil {
+			h = make(http.Header, 4)
+			setWebhookHeaders(h, dl)
+		}
 		chk.vs = append(c.ValidateWebhookHeader(h), c.ValidateWebhook(dl.Body)...)
 		target := dl.URL
 		if target == "" {
@@ -318,13 +348,11 @@ func (s *Server) checkWebhook(dl *delivery, chk *sentCheck, sent http.Header, st
 	if err == nil {
 		vs = append(vs, c.ValidateWebhookAnswer(status, header, answer)...)
 	}
-	e := contract.NewExchange(&http.Request{Method: http.MethodPost, URL: chk.target}, dl.Body, status, header, answer)
-	e.RequestHeaders = h // mockeko's own headers: no credential to redact
-	e.Kind, e.Operation, e.Violations = contract.KindWebhook, contract.WebhookOperation, vs
+	w := &webhookEntry{dl: dl, target: chk.target, at: time.Now(), status: status, header: header, answer: answer, vs: vs}
 	if err != nil {
-		e.Error = err.Error()
+		w.err = err.Error()
 	}
-	s.reqs.record(e)
+	s.reqs.recordWebhook(w)
 	var ours []contract.Violation
 	for _, v := range vs {
 		if v.Direction == contract.DirectionWebhook {
@@ -336,7 +364,7 @@ func (s *Server) checkWebhook(dl *delivery, chk *sentCheck, sent http.Header, st
 			"location", v.Location, "violation", v.Message)
 	}
 	if h := responseViolationHook; h != nil && len(ours) > 0 {
-		h(e)
+		h(w.exchange())
 	}
 }
 

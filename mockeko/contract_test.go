@@ -7,7 +7,9 @@ import (
 	"io"
 	"mime/multipart"
 	"net/http"
+	"net/http/httptest"
 	"net/textproto"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -354,7 +356,7 @@ func TestJournalCap(t *testing.T) {
 	t.Parallel()
 	j := &requestJournal{}
 	for i := 0; i <= DefaultJournalCap; i++ {
-		j.record(contract.Exchange{Status: i})
+		j.recordWebhook(&webhookEntry{dl: &delivery{}, target: &url.URL{Scheme: "http", Host: "bot"}, status: i})
 	}
 	all := j.all()
 	if len(all) != DefaultJournalCap-DefaultJournalCap/10+1 || all[len(all)-1].Status != DefaultJournalCap || all[0].Status != DefaultJournalCap/10 {
@@ -394,5 +396,57 @@ func TestContractWebhooks(t *testing.T) {
 		if len(e.Violations) != 1 || e.Violations[0].Direction != contract.DirectionWebhookResponse {
 			t.Errorf("want only the bot's 418 flagged, got %v", e.Violations)
 		}
+	}
+}
+
+// A webhook attempt over HTTP is recorded as it happened: the headers and
+// body mockeko sent, the bot's answer, and the URL with its password
+// redacted.
+func TestContractWebhookExchange(t *testing.T) {
+	t.Parallel()
+	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain")
+		io.WriteString(w, "thanks")
+	}))
+	defer hs.Close()
+	hook := strings.Replace(hs.URL, "http://", "http://bot:s3cret@", 1) + "/hook"
+	srv := NewServer(WithWebhookURL("", hook))
+	defer srv.Close()
+	d, err := srv.SendText(context.Background(), srv.Users()[0].ID, "hello", nil)
+	if err != nil || d.State != DeliveryDelivered {
+		t.Fatalf("SendText: %v %s %s", err, d.State, d.Error)
+	}
+	var got []contract.Exchange
+	for _, e := range srv.Requests() {
+		if e.Kind == contract.KindWebhook {
+			got = append(got, e)
+		}
+	}
+	if len(got) != 1 {
+		t.Fatalf("%d webhook exchanges recorded, want 1", len(got))
+	}
+	e := got[0]
+	type view struct {
+		Method, URL, Operation, Signature, ContentType, Body, Answer, Error string
+		Status                                                              int
+		Violations                                                          int
+	}
+	want := view{Method: "POST", URL: strings.Replace(hook, "s3cret", "xxxxx", 1), Operation: contract.WebhookOperation,
+		Signature: d.Signature, ContentType: webhookContentType, Body: string(d.Body), Answer: "thanks", Status: 200}
+	gotView := view{Method: e.Method, URL: e.URL, Operation: e.Operation, Signature: e.RequestHeaders.Get(SignatureHeader),
+		ContentType: e.RequestHeaders.Get("Content-Type"), Body: string(e.RequestBytes()), Answer: string(e.ResponseBytes()),
+		Error: e.Error, Status: e.Status, Violations: len(e.Violations)}
+	if diff := cmp.Diff(want, gotView); diff != "" {
+		t.Errorf("webhook exchange (-want +got):\n%s", diff)
+	}
+	if e.Time.IsZero() || e.Time.Location() != time.UTC {
+		t.Errorf("exchange time %v, want a UTC time", e.Time)
+	}
+	js, err := json.Marshal(srv.Requests())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(js), "s3cret") {
+		t.Error("the webhook URL's password is in the request journal")
 	}
 }
