@@ -685,7 +685,7 @@ func (s *Server) webhookBody(p *plan, stored *Message, replyToken string, now ti
 			src.Profile = map[string]string{}
 		}
 	}
-	ts := now.UTC().Format(isoMillis)
+	ts := isoMillisString(now)
 	var session string
 	if p.group != nil {
 		session = p.group.ID + "_" + p.tid
@@ -712,11 +712,11 @@ func (s *Server) webhookBody(p *plan, stored *Message, replyToken string, now ti
 		case "sticker":
 			mb.PackageID, mb.StickerID = stored.PackageID, stored.StickerID
 		}
-		return marshalBody(whMessage{ReplyToken: replyToken, Type: EventTypeMessage, Source: src, Message: mb,
-			Timestamp: ts, SessionID: session, Meta: meta})
+		return messageBody(&whMessage{ReplyToken: replyToken, Type: EventTypeMessage, Source: src, Message: mb,
+			Timestamp: ts, SessionID: session, Meta: meta}), nil
 	case EventTypePostback:
-		return marshalBody(whPostback{ReplyToken: replyToken, Type: EventTypePostback, Source: src,
-			Postback: EventPostback{Data: p.postback, Text: p.text}, Timestamp: ts, SessionID: session, Meta: meta})
+		return postbackBody(&whPostback{ReplyToken: replyToken, Type: EventTypePostback, Source: src,
+			Postback: EventPostback{Data: p.postback, Text: p.text}, Timestamp: ts, SessionID: session, Meta: meta}), nil
 	case EventTypeWorkflow:
 		var e whWorkflow
 		e.Type, e.Timestamp = EventTypeWorkflow, ts
