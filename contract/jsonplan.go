@@ -57,6 +57,7 @@ type jsonPlan struct {
 	closed   bool           // additionalProperties: false
 	extra    *jsonPlan      // additionalProperties schema; nil: unchecked
 	ownObj   bool           // the object checks above constrain anything
+	tagOnly  bool           // with tags: the object checks above concern the discriminator alone
 
 	tagName string               // oneOf discriminator property; "" without oneOf
 	tags    map[string]*jsonPlan // discriminator value -> the branch it selects
@@ -259,6 +260,8 @@ func (ps plans) fill(p *jsonPlan, s *openapi3.Schema) bool {
 				p.tags[tag] = ps.compile(branch)
 			}
 		}
+		_, onTag := p.keys[p.tagName]
+		p.tagOnly = onTag && len(p.keys) == 1 && !p.closed && p.extra == nil
 	}
 	return true
 }
@@ -783,7 +786,9 @@ func (r *planReader) more(closing byte) (more, ok bool) {
 }
 
 // object reads an object against p: the branch its discriminator selects
-// (read from the same bytes again), then p's own object checks.
+// (read from the same bytes again), then p's own object checks. When those
+// concern the discriminator alone (a tagged union whose shared schema only
+// declares its tag), only the tag's value is read again.
 func (r *planReader) object(p *jsonPlan) bool {
 	if p == nil {
 		return r.members(nil, "", nil)
@@ -795,7 +800,7 @@ func (r *planReader) object(p *jsonPlan) bool {
 		return r.members(p, "", nil)
 	}
 	start := r.i
-	tag, ok := r.findTag(p.tagName)
+	tag, tagAt, ok := r.findTag(p.tagName)
 	if !ok {
 		return false
 	}
@@ -809,49 +814,58 @@ func (r *planReader) object(p *jsonPlan) bool {
 	if !p.ownObj {
 		return true
 	}
+	if p.tagOnly {
+		// members held every repetition of the tag to the first one's
+		// value, and the object has it, so a required tag is there.
+		end := r.i
+		r.i = tagAt
+		ok := r.value(p.props[p.keys[p.tagName]])
+		r.i = end
+		return ok
+	}
 	r.i = start
 	return r.members(p, p.tagName, tag)
 }
 
-// findTag returns the value of the object's member name (a string) without
-// moving r.i; it must be there.
-func (r *planReader) findTag(name string) ([]byte, bool) {
+// findTag returns the value of the object's member name (a string), and
+// where that value starts, without moving r.i; it must be there.
+func (r *planReader) findTag(name string) ([]byte, int, bool) {
 	start := r.i
 	defer func() { r.i = start }()
 	r.i++ // {
 	for {
 		r.space()
 		if r.i >= len(r.b) || r.b[r.i] != '"' {
-			return nil, false
+			return nil, 0, false
 		}
 		key, ok := r.str()
 		if !ok {
-			return nil, false
+			return nil, 0, false
 		}
 		isTag := string(key) == name
 		r.space()
 		if r.i >= len(r.b) || r.b[r.i] != ':' {
-			return nil, false
+			return nil, 0, false
 		}
 		r.i++
 		r.space()
 		if isTag {
 			if r.i >= len(r.b) || r.b[r.i] != '"' {
-				return nil, false
+				return nil, 0, false
 			}
 			at := r.i
 			v, ok := r.str()
 			if !ok || len(v) != r.i-at-2 {
-				return nil, false // escapes: v would live in r.scratch, which the walk reuses
+				return nil, 0, false // escapes: v would live in r.scratch, which the walk reuses
 			}
-			return v, true
+			return v, at, true
 		}
 		if !r.value(nil) {
-			return nil, false
+			return nil, 0, false
 		}
 		r.space()
 		if r.i >= len(r.b) || r.b[r.i] != ',' {
-			return nil, false
+			return nil, 0, false
 		}
 		r.i++
 	}

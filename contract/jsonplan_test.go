@@ -368,3 +368,55 @@ func TestParseHexShape(t *testing.T) {
 		}
 	}
 }
+
+// A union whose shared schema declares only its tag reads the tag's value
+// again, not the whole object, and still holds it to the shared schema:
+// here the shared enum leaves out "b", which the mapping has.
+func TestJSONPlanTagOnly(t *testing.T) {
+	t.Parallel()
+	doc, err := openapi3.NewLoader().LoadFromData([]byte(`{"openapi":"3.0.3","info":{"title":"t","version":"1"},"paths":{},
+	"components":{"schemas":{
+	  "U":{"type":"object","required":["type"],"properties":{"type":{"type":"string","enum":["a"]}},
+	       "oneOf":[{"$ref":"#/components/schemas/A"},{"$ref":"#/components/schemas/B"}],
+	       "discriminator":{"propertyName":"type","mapping":{"a":"#/components/schemas/A","b":"#/components/schemas/B"}}},
+	  "A":{"type":"object","required":["type","x"],"properties":{"type":{"type":"string"},"x":{"type":"string"}}},
+	  "B":{"type":"object","required":["type"],"properties":{"type":{"type":"string"}}}}}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := doc.Components.Schemas["U"].Value
+	p := (plans{}).compile(s)
+	if !p.tagOnly {
+		t.Fatal("the union's plan does not read its tag alone")
+	}
+	type verdict struct{ Plan, Kin bool }
+	for _, tc := range []struct {
+		doc  string
+		want verdict
+	}{
+		{`{"type":"a","x":"1"}`, verdict{true, true}},
+		{`{"x":"1","type":"a"}`, verdict{true, true}},
+		{`{"type":"a"}`, verdict{false, false}},               // A requires x
+		{`{"type":"b"}`, verdict{false, false}},               // B is fine, the shared enum is not
+		{`{"type":"a","x":"1","y":[1]}`, verdict{true, true}}, // open objects
+		{`{"type":"a","x":"1","type":"a"}`, verdict{true, true}},
+		{`{"type":"a","x":"1","type":"b"}`, verdict{false, false}},
+		{`{"type":"a","x":"1"} `, verdict{true, true}},
+		{`{"type":"a","x":"1"`, verdict{false, false}},
+	} {
+		got := verdict{p.valid([]byte(tc.doc)), kinBodyErr(s, []byte(tc.doc)) == nil}
+		if diff := cmp.Diff(tc.want, got); diff != "" {
+			t.Errorf("%s (-want +got):\n%s", tc.doc, diff)
+		}
+	}
+	c := mustDefault(t)
+	n := 0
+	for _, s := range planSchemas(c) {
+		if c.plans[s].tagOnly {
+			n++
+		}
+	}
+	if n < 2 {
+		t.Errorf("%d plans of the contract read their tag alone, want the webhook event and the BotV2 message at least", n)
+	}
+}
