@@ -292,6 +292,10 @@ func (r *results) markdown(cfg *config) string {
 				times(r.cell(cmp.key, c.key, n), r.cell(tPrism, c.key, n)))
 		}
 	}
+	if spread, where, lo, hi, ok := r.noise(); ok {
+		p("\nRun-to-run noise: bare net/http, the same work in every run, varied by up to %.0f%% between the runs of one cell (%s: %s to %s req/s). "+
+			"A ratio above is uncertain by about as much; the CPU table below is steadier when other work took the server's CPU.\n", 100*spread, where, fmtInt(int64(lo)), fmtInt(int64(hi)))
+	}
 	p("\n### Latency (p50 / p99, ms)\n\n| call | conns |")
 	for _, t := range r.Targets {
 		p(" %s |", t.title)
@@ -463,6 +467,27 @@ func (r *results) webhookTargets() []targetRow {
 		rows = append(rows, targetRow{"webhook p99 trigger→receive ≤ 5 ms", "BenchmarkWebhookPaced5000 not in ./mockeko", "n/a"})
 	}
 	return rows
+}
+
+// noise is the widest spread of bare net/http's requests/s between the
+// runs of one cell (max/min - 1): what the machine alone does to a figure.
+func (r *results) noise() (spread float64, where string, lo, hi float64, ok bool) {
+	for _, c := range r.Calls {
+		for _, n := range r.Conns {
+			runs := r.Load[cellKey(tBare, c.key, n)]
+			if len(runs) < 2 {
+				continue
+			}
+			l, h := runs[0].RPS(), runs[0].RPS()
+			for _, w := range runs[1:] {
+				l, h = min(l, w.RPS()), max(h, w.RPS())
+			}
+			if l > 0 && (!ok || h/l-1 > spread) {
+				spread, where, lo, hi, ok = h/l-1, fmt.Sprintf("%s c%d", c.key, n), l, h, true
+			}
+		}
+	}
+	return spread, where, lo, hi, ok
 }
 
 // worstCPURatio is the lowest bare/a CPU-per-request ratio.

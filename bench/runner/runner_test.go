@@ -161,3 +161,26 @@ func TestTargetVerdicts(t *testing.T) {
 		t.Errorf("worstCPURatio = %v %q %v, want 0.6 at push c16", q, where, ok)
 	}
 }
+
+// noise is the widest spread of bare's own runs of one cell; one run per
+// cell gives none.
+func TestNoise(t *testing.T) {
+	run := func(n int64) wrkResult { return wrkResult{Requests: n, Duration: time.Second} }
+	r := &results{
+		Calls: []call{{key: "push"}, {key: "users"}},
+		Conns: []int{16, 64},
+		Load: map[string][]wrkResult{
+			cellKey(tBare, "push", 16):  {run(1000), run(1100), run(1050)},
+			cellKey(tBare, "push", 64):  {run(800), run(1200)},
+			cellKey(tOff, "users", 16):  {run(100), run(1000)}, // not bare: ignored
+			cellKey(tBare, "users", 64): {run(500)},
+		},
+	}
+	spread, where, lo, hi, ok := r.noise()
+	if !ok || where != "push c64" || lo != 800 || hi != 1200 || spread != 0.5 {
+		t.Errorf("noise() = %v %q %v %v %v, want 0.5 at push c64, 800 to 1200", spread, where, lo, hi, ok)
+	}
+	if _, _, _, _, ok := (&results{Calls: r.Calls, Conns: r.Conns, Load: map[string][]wrkResult{cellKey(tBare, "push", 16): {run(1)}}}).noise(); ok {
+		t.Error("noise() from single runs reports a spread")
+	}
+}
