@@ -166,12 +166,15 @@ func (ps plans) fill(p *jsonPlan, s *openapi3.Schema) bool {
 		if strings.Contains(s.Pattern, `\u`) {
 			return false
 		}
-		re, err := regexp.Compile(s.Pattern)
-		if err != nil {
-			return false
+		// A hex-run pattern (ids, tokens: most of them) is matched by hand;
+		// its regexp is not kept, where every collection would mark it.
+		if p.hex = parseHexShape(s.Pattern); p.hex == nil {
+			re, err := regexp.Compile(s.Pattern)
+			if err != nil {
+				return false
+			}
+			p.pattern = re
 		}
-		p.pattern = re
-		p.hex = parseHexShape(s.Pattern)
 	}
 	if s.Format != "" {
 		switch {
