@@ -174,9 +174,16 @@ func measure(ctx context.Context, cfg *config, log io.Writer) (*results, error) 
 		}
 		for ci, conns := range cfg.conns {
 			for rep := range cfg.reps {
-				for _, t := range targets {
+				// Each rep starts one target later, so none always runs
+				// right after the same one (Prism's Node keeps a core busy
+				// for a while after its load stops).
+				for j := range targets {
+					t := targets[(j+rep)%len(targets)]
 					if t.srv == nil {
 						continue
+					}
+					if err := settle(ctx, targets, logf); err != nil {
+						return nil, err
 					}
 					if ci == 0 && rep == 0 && cfg.warmup > 0 {
 						if _, err := ld.run(ctx, t.srv.base, c, t.auth[c.key], conns, cfg.warmup, 0); err != nil {
@@ -449,5 +456,40 @@ func preflight(ctx context.Context, t *target, c call) error {
 	if resp.StatusCode/100 != 2 {
 		return fmt.Errorf("%s answers %s %s with %d, not 2xx: %s", t.title, c.method, c.path, resp.StatusCode, b)
 	}
+	return nil
+}
+
+// settle waits until every running server is idle (together under 2 ms of
+// CPU in 100 ms), so no run starts while the last one's server still works
+// off its load (a Go collection, Node's compiler and collector). It gives
+// up after 3 s and says so.
+func settle(ctx context.Context, targets []*target, logf func(string, ...any)) error {
+	total := func() time.Duration {
+		var sum time.Duration
+		for _, t := range targets {
+			if t.srv != nil {
+				if u, err := t.srv.usage(); err == nil {
+					sum += u.cpu
+				}
+			}
+		}
+		return sum
+	}
+	tick := time.NewTicker(100 * time.Millisecond)
+	defer tick.Stop()
+	prev := total()
+	for range 30 {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-tick.C:
+		}
+		now := total()
+		if now-prev < 2*time.Millisecond {
+			return nil
+		}
+		prev = now
+	}
+	logf("servers still busy after 3s; starting the next run anyway")
 	return nil
 }

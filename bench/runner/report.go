@@ -258,7 +258,7 @@ func (r *results) markdown(cfg *config) string {
 	if cfg.cpuServer != "" {
 		pin = fmt.Sprintf("Servers pinned to CPU %s, wrk to CPU %s", cfg.cpuServer, cfg.cpuLoad)
 	}
-	p("Load: `wrk -t1 -c{16,64}`, %d run(s) of %s per cell, interleaved across servers, each call on freshly started servers; the table gives the median run. "+
+	p("Load: `wrk -t1 -c{16,64}`, %d run(s) of %s per cell, interleaved across servers (each round of runs starts one server later; a run starts once every server is idle), each call on freshly started servers; the table gives the median run. "+
 		"%s; Go servers at GOMAXPROCS=%d; Prism is one Node process.",
 		cfg.reps, cfg.dur, pin, cfg.gomaxprocs)
 	if cfg.warmup > 0 {
@@ -462,7 +462,13 @@ func (r *results) webhookTargets() []targetRow {
 		rows = append(rows, targetRow{"≥ 5,000 signed webhook deliveries/s", "BenchmarkWebhookThroughput not in ./mockeko", "n/a"})
 	}
 	if v, ok := find("WebhookPaced5000", "p99-ms"); ok {
-		rows = append(rows, targetRow{"webhook p99 trigger→receive ≤ 5 ms at 5,000/s", fmt.Sprintf("%.2f ms (BenchmarkWebhookPaced5000)", v), verdict(v <= 5)})
+		got := fmt.Sprintf("%.2f ms (BenchmarkWebhookPaced5000)", v)
+		if late, ok := find("WebhookPaced5000", "late-p99-ms"); ok {
+			// The generator's own lateness is the machine's: no delivery
+			// path can be faster than the process gets the CPU.
+			got += fmt.Sprintf("; the generator itself fired %.2f ms late at p99", late)
+		}
+		rows = append(rows, targetRow{"webhook p99 trigger→receive ≤ 5 ms at 5,000/s", got, verdict(v <= 5)})
 	} else {
 		rows = append(rows, targetRow{"webhook p99 trigger→receive ≤ 5 ms", "BenchmarkWebhookPaced5000 not in ./mockeko", "n/a"})
 	}

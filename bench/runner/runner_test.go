@@ -137,12 +137,15 @@ func TestTargetVerdicts(t *testing.T) {
 		Targets: []*target{{key: tStrict, na: "n/a (contract not built)"}, {key: tOff, title: "mockeko (contract off)"}, {key: tBare}, {key: tPrism}},
 		GoBench: []goBench{
 			{Name: "WebhookThroughput", Metrics: []metric{{1e6, "ns/op"}, {7200, "deliveries/s"}}},
-			{Name: "WebhookPaced5000", Metrics: []metric{{6.5, "p99-ms"}}},
+			{Name: "WebhookPaced5000", Metrics: []metric{{6.5, "p99-ms"}, {2.25, "late-p99-ms"}}},
 		},
 	}
 	got := map[string]string{}
 	for _, row := range r.targets() {
 		got[row.name] = row.verdict
+		if strings.HasPrefix(row.name, "webhook p99") && row.measured != "6.50 ms (BenchmarkWebhookPaced5000); the generator itself fired 2.25 ms late at p99" {
+			t.Errorf("webhook p99 row: %q", row.measured)
+		}
 	}
 	want := map[string]string{
 		"mockeko, contract off, ≥ 70% of bare net/http req/s":    "**missed**", // push: 60%
