@@ -16,30 +16,18 @@ import (
 // messageBody returns the body of a message event's delivery.
 func messageBody(e *whMessage) []byte {
 	var scratch [1024]byte // most bodies fit: no allocation but the result
-	b := append(scratch[:0], `{"events":[{"replyToken":`...)
-	b = appendJSONString(b, e.ReplyToken)
-	b = append(b, `,"type":`...)
-	b = appendJSONString(b, e.Type)
+	b := appendStrings(scratch[:0], `{"events":[{"replyToken":`, e.ReplyToken, `,"type":`, e.Type)
 	b = append(b, `,"source":`...)
 	b = appendSource(b, &e.Source)
 	m := &e.Message
-	b = append(b, `,"message":{"id":`...)
-	b = appendJSONString(b, m.ID)
-	b = append(b, `,"type":`...)
-	b = appendJSONString(b, m.Type)
-	b = append(b, `,"groupId":`...)
-	b = appendJSONString(b, m.GroupID)
-	b = append(b, `,"groupType":`...)
-	b = appendJSONString(b, m.GroupType)
-	b = append(b, `,"topicId":`...)
-	b = appendJSONString(b, m.TopicID)
+	b = appendStrings(b, `,"message":{"id":`, m.ID, `,"type":`, m.Type, `,"groupId":`, m.GroupID,
+		`,"groupType":`, m.GroupType, `,"topicId":`, m.TopicID)
 	for _, f := range [...]struct{ key, v string }{
 		{`,"text":`, m.Text}, {`,"pictureId":`, m.PictureID}, {`,"fileId":`, m.FileID},
 		{`,"fileName":`, m.FileName}, {`,"packageId":`, m.PackageID}, {`,"stickerId":`, m.StickerID},
 	} {
 		if f.v != "" { // omitempty
-			b = append(b, f.key...)
-			b = appendJSONString(b, f.v)
+			b = appendStrings(b, f.key, f.v)
 		}
 	}
 	b = append(b, '}')
@@ -50,17 +38,12 @@ func messageBody(e *whMessage) []byte {
 // postbackBody returns the body of a postback event's delivery.
 func postbackBody(e *whPostback) []byte {
 	var scratch [1024]byte
-	b := append(scratch[:0], `{"events":[{"replyToken":`...)
-	b = appendJSONString(b, e.ReplyToken)
-	b = append(b, `,"type":`...)
-	b = appendJSONString(b, e.Type)
+	b := appendStrings(scratch[:0], `{"events":[{"replyToken":`, e.ReplyToken, `,"type":`, e.Type)
 	b = append(b, `,"source":`...)
 	b = appendSource(b, &e.Source)
-	b = append(b, `,"postback":{"data":`...)
-	b = appendJSONString(b, e.Postback.Data)
+	b = appendStrings(b, `,"postback":{"data":`, e.Postback.Data)
 	if e.Postback.Text != "" { // omitempty
-		b = append(b, `,"text":`...)
-		b = appendJSONString(b, e.Postback.Text)
+		b = appendStrings(b, `,"text":`, e.Postback.Text)
 	}
 	b = append(b, '}')
 	b = appendEventTail(b, e.Timestamp, e.SessionID, &e.Meta)
@@ -70,18 +53,8 @@ func postbackBody(e *whPostback) []byte {
 // appendEventTail appends the members after a message or postback event's
 // own object, and closes the event and the envelope.
 func appendEventTail(b []byte, timestamp, session string, m *whMeta) []byte {
-	b = append(b, `,"timestamp":`...)
-	b = appendJSONString(b, timestamp)
-	b = append(b, `,"sessionId":`...)
-	b = appendJSONString(b, session)
-	b = append(b, `,"meta":{"botId":`...)
-	b = appendJSONString(b, m.BotID)
-	b = append(b, `,"networkId":`...)
-	b = appendJSONString(b, m.NetworkID)
-	b = append(b, `,"clientId":`...)
-	b = appendJSONString(b, m.ClientID)
-	b = append(b, `,"userId":`...)
-	b = appendJSONString(b, m.UserID)
+	b = appendStrings(b, `,"timestamp":`, timestamp, `,"sessionId":`, session, `,"meta":{"botId":`, m.BotID,
+		`,"networkId":`, m.NetworkID, `,"clientId":`, m.ClientID, `,"userId":`, m.UserID)
 	b = append(b, `,"deep_research":`...)
 	if m.DeepResearch {
 		b = append(b, "true"...)
@@ -93,14 +66,7 @@ func appendEventTail(b []byte, timestamp, session string, m *whMeta) []byte {
 
 // appendSource appends an event's source object.
 func appendSource(b []byte, s *whSource) []byte {
-	b = append(b, `{"type":`...)
-	b = appendJSONString(b, s.Type)
-	b = append(b, `,"userId":`...)
-	b = appendJSONString(b, s.UserID)
-	b = append(b, `,"username":`...)
-	b = appendJSONString(b, s.Username)
-	b = append(b, `,"email":`...)
-	b = appendJSONString(b, s.Email)
+	b = appendStrings(b, `{"type":`, s.Type, `,"userId":`, s.UserID, `,"username":`, s.Username, `,"email":`, s.Email)
 	b = append(b, `,"profile":`...)
 	b = appendStringMap(b, s.Profile)
 	return append(b, '}')
@@ -127,6 +93,16 @@ func appendStringMap(b []byte, m map[string]string) []byte {
 		b = appendJSONString(b, m[k])
 	}
 	return append(b, '}')
+}
+
+// appendStrings appends members whose values are strings: each key with
+// the punctuation before it (`,"type":`), then its value.
+func appendStrings(b []byte, keyValues ...string) []byte {
+	for i := 0; i+1 < len(keyValues); i += 2 {
+		b = append(b, keyValues[i]...)
+		b = appendJSONString(b, keyValues[i+1])
+	}
+	return b
 }
 
 // appendJSONString appends s quoted as encoding/json writes a string: a
