@@ -73,6 +73,9 @@ func (st *state) useReplyToken(bot *Bot, tok string, now time.Time, singleUse bo
 	if !ok || !g.HasMember(bot.ID) {
 		return "", "", forbidden("the bot is no longer a member of the reply token's chat")
 	}
+	if st.topicGroup[rt.tid] != rt.gid { // the group was replaced without the topic
+		return "", "", notFound("the reply token's topic %s no longer exists in group %s", rt.tid, rt.gid)
+	}
 	rt.uses++
 	return rt.gid, rt.tid, nil
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -160,6 +161,29 @@ func TestReplyTokenFailures(t *testing.T) {
 			clk.Advance(time.Minute)
 			return rt
 		}, 400, "reply_token_expired", "reply token expired at 2026-03-01T09:01:00Z"},
+		{"the bot left the chat", nil, func(t *testing.T, srv *mockeko.Server, _ *mockeko.FakeClock, _ func(string) resp) string {
+			rt := mint(t, srv, teamGID, "")
+			g, _ := srv.Group(teamGID)
+			g.MemberIDs = slices.DeleteFunc(g.MemberIDs, func(id string) bool { return id == srv.Bot().ID })
+			if _, err := srv.AddGroup(g); err != nil {
+				t.Fatal(err)
+			}
+			return rt
+		}, 403, "forbidden", "the bot is no longer a member of the reply token's chat"},
+		{"its topic dropped", nil, func(t *testing.T, srv *mockeko.Server, _ *mockeko.FakeClock, _ func(string) resp) string {
+			g, _ := srv.Group(teamGID)
+			orig := slices.Clone(g.Topics)
+			g.Topics = append(g.Topics, mockeko.Topic{ID: "5ae99669299892c81ec1d7ff", Name: "Short-lived"})
+			if _, err := srv.AddGroup(g); err != nil {
+				t.Fatal(err)
+			}
+			rt := mint(t, srv, teamGID, "5ae99669299892c81ec1d7ff")
+			g.Topics = orig
+			if _, err := srv.AddGroup(g); err != nil {
+				t.Fatal(err)
+			}
+			return rt
+		}, 404, "not_found", "the reply token's topic 5ae99669299892c81ec1d7ff no longer exists in group " + teamGID},
 		{"reused in single-use mode", []mockeko.Option{mockeko.WithReplyTokenSingleUse()},
 			func(t *testing.T, srv *mockeko.Server, _ *mockeko.FakeClock, use func(string) resp) string {
 				rt := mint(t, srv, teamGID, "")
