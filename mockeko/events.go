@@ -348,7 +348,7 @@ type plan struct {
 	text     string   // message text, or postback display text
 	postback string   // postback data
 	recips   []string // workflow recipients, resolved
-	cfg      WebhookConfig
+	cfg      *WebhookConfig
 	handler  http.Handler
 	noHook   bool // a file with FileEvents off: store only
 }
@@ -588,7 +588,6 @@ func (s *Server) performLocked(p *plan) (Delivery, error) {
 	if stored != nil && p.kind == EventTypeMessage {
 		dl.MessageID = stored.ID
 	}
-	dl.queueKey = [2]string{p.bot.ID, dl.GID}
 	return s.wh.submit(dl, p.bot.ClientSecret)
 }
 

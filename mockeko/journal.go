@@ -66,15 +66,17 @@ type Attempt struct {
 // immutable fields set before it is published.
 type delivery struct {
 	Delivery
-	cfg      WebhookConfig // the bot's config when it was triggered
-	handler  http.Handler  // deliver in process when set
-	drop     bool
-	reorder  bool
-	delay    time.Duration
-	done     chan struct{} // closed at the terminal state
-	queueKey [2]string
-	ver      uint64 // bumped on every change, so waiters re-check only what changed
+	cfg     *WebhookConfig // the bot's config when it was triggered (never changed)
+	handler http.Handler   // deliver in process when set
+	drop    bool
+	reorder bool
+	delay   time.Duration
+	done    chan struct{} // closed at the terminal state; read and set under dispatcher.mu
+	ver     uint64        // bumped on every change, so waiters re-check only what changed
 }
+
+// queueKey is the queue of dl's chat (OrderPerChat): bot id and group id.
+func (dl *delivery) queueKey() [2]string { return [2]string{dl.BotID, dl.GID} }
 
 func (d *delivery) snapshot() Delivery {
 	out := d.Delivery
@@ -240,12 +242,16 @@ func (s *Server) WaitDone(ctx context.Context, id string) (Delivery, error) {
 	d := s.wh
 	d.mu.Lock()
 	x, ok := d.j.byID[id]
+	var done <-chan struct{}
+	if ok {
+		done = x.done
+	}
 	d.mu.Unlock()
 	if !ok {
 		return Delivery{}, notFound("delivery %s not found", id)
 	}
 	select {
-	case <-x.done:
+	case <-done:
 	case <-ctx.Done():
 		d.mu.Lock()
 		defer d.mu.Unlock()
@@ -278,7 +284,7 @@ func (s *Server) Replay(id string) (Delivery, error) {
 	if h == nil && bot.WebhookURL == "" {
 		return Delivery{}, errorf(http.StatusConflict, "no_webhook", "bot %s has no webhook URL: set webhookUrl with POST /_mockeko/bots", bot.ID)
 	}
-	dl := &delivery{cfg: cfg, handler: h, queueKey: [2]string{orig.BotID, orig.GID}}
+	dl := &delivery{cfg: cfg, handler: h}
 	dl.BotID, dl.EventType, dl.UID, dl.GID, dl.TID = orig.BotID, orig.EventType, orig.UID, orig.GID, orig.TID
 	dl.MessageID, dl.ReplyToken, dl.ReplayOf = orig.MessageID, orig.ReplyToken, orig.ID
 	dl.Body = orig.Body

@@ -33,10 +33,16 @@ type dispatcher struct {
 	client     *http.Client
 	clientOnce sync.Once
 
-	mu       sync.Mutex
-	configs  map[string]WebhookConfig // by bot id
+	mu sync.Mutex
+	// configs are the bots' configs with defaults filled in, by bot id, and
+	// defaults is every other bot's. A delivery points to the one it was
+	// triggered under, so none is changed once stored: a new config
+	// replaces it.
+	configs  map[string]*WebhookConfig
+	defaults *WebhookConfig
 	handlers map[string]http.Handler  // by bot id
 	queues   map[[2]string]*chatQueue // (bot id, gid) -> its FIFO
+	finished chan struct{}            // closed: a finished delivery's done, so it lets go of its own
 	j        *journal
 	rng      *rand.Rand
 	ctx      context.Context // this generation's; cancelled by Reset and Close
@@ -56,7 +62,9 @@ type chatQueue struct {
 }
 
 func newDispatcher(s *Server) (*dispatcher, error) {
-	d := &dispatcher{s: s, opts: s.cfg.webhooks}
+	def := WebhookConfig{}.withDefaults()
+	d := &dispatcher{s: s, opts: s.cfg.webhooks, defaults: &def, finished: make(chan struct{})}
+	close(d.finished)
 	if d.opts.cap == 0 {
 		d.opts.cap = DefaultDeliveryCap
 	}
@@ -94,13 +102,14 @@ func (s *Server) applyWebhookURLs() error {
 // default bot's id), an empty journal, no queues. Caller holds d.mu or
 // owns d exclusively.
 func (d *dispatcher) start(def string) {
-	d.configs = map[string]WebhookConfig{}
+	d.configs = map[string]*WebhookConfig{}
 	d.handlers = map[string]http.Handler{}
 	for id, c := range d.opts.configs {
 		if id == "" {
 			id = def
 		}
-		d.configs[id] = c
+		c = c.withDefaults()
+		d.configs[id] = &c
 	}
 	for id, h := range d.opts.handlers {
 		if id == "" {
@@ -165,10 +174,14 @@ func (d *dispatcher) close() {
 
 // target returns the bot's webhook config (defaults applied) and its
 // in-process handler, if any.
-func (d *dispatcher) target(botID string) (WebhookConfig, http.Handler) {
+func (d *dispatcher) target(botID string) (*WebhookConfig, http.Handler) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	return d.configs[botID].withDefaults(), d.handlers[botID]
+	c := d.configs[botID]
+	if c == nil {
+		c = d.defaults
+	}
+	return c, d.handlers[botID]
 }
 
 // SetWebhookConfig changes how the bot's webhooks are delivered from now
@@ -181,9 +194,10 @@ func (s *Server) SetWebhookConfig(botID string, cfg WebhookConfig) error {
 	if err := cfg.validate(); err != nil {
 		return badRequest("%v", err)
 	}
+	cfg = cfg.withDefaults()
 	s.wh.mu.Lock()
 	defer s.wh.mu.Unlock()
-	s.wh.configs[botID] = cfg
+	s.wh.configs[botID] = &cfg
 	return nil
 }
 
@@ -193,7 +207,7 @@ func (s *Server) WebhookConfig(botID string) (WebhookConfig, error) {
 		return WebhookConfig{}, notFound("bot %s not found", botID)
 	}
 	c, _ := s.wh.target(botID)
-	return c, nil
+	return *c, nil
 }
 
 // SetWebhookHandler delivers the bot's webhooks to h in process (see
@@ -274,12 +288,13 @@ func (d *dispatcher) enqueueLocked(dl *delivery) {
 		}()
 		return
 	}
-	q := d.queues[dl.queueKey]
+	key := dl.queueKey()
+	q := d.queues[key]
 	if q == nil {
 		q = &chatQueue{wake: make(chan struct{}, 1)}
-		d.queues[dl.queueKey] = q
+		d.queues[key] = q
 		d.wg.Add(1)
-		go d.runQueue(ctx, dl.queueKey, q)
+		go d.runQueue(ctx, key, q)
 	}
 	q.items = append(q.items, dl)
 	select {
@@ -421,6 +436,7 @@ func (d *dispatcher) finishLocked(dl *delivery, state, why string) {
 	now := d.s.now()
 	dl.State, dl.Error, dl.FinishedAt, dl.NextAttempt = state, why, &now, nil
 	close(dl.done)
+	dl.done = d.finished // the journal keeps many finished deliveries: one closed channel serves them all
 	d.j.touch(dl)
 	if state == DeliveryFailed && strings.HasPrefix(why, errClosed.Error()) {
 		d.lost++

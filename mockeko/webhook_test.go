@@ -721,6 +721,44 @@ func TestRetriesFollowAFakeClock(t *testing.T) {
 	}
 }
 
+// A delivery keeps the config it was triggered under: a new config, even
+// one with fewer attempts, applies to later deliveries only, and the
+// config a delivery keeps is never changed under it.
+func TestDeliveryKeepsItsConfig(t *testing.T) {
+	clk := mockeko.NewFakeClock(t0)
+	srv := newTestServer(t, mockeko.WithClock(clk), mockeko.WithWebhookConfig("", mockeko.WebhookConfig{
+		Retry: mockeko.RetryPolicy{Attempts: 2, Backoff: time.Hour}}))
+	rcv := newReceiver(t, botSecret)
+	rcv.respond = func(n int, w http.ResponseWriter, r *http.Request) {
+		if n == 0 {
+			w.WriteHeader(500)
+		}
+	}
+	startBot(t, srv, rcv)
+	d, _ := srv.Trigger(mockeko.Event{Type: "join", UID: aliceID})
+	waitDelivery(t, srv, func(x mockeko.Delivery) bool { return x.ID == d.ID && x.NextAttempt != nil })
+	if err := srv.SetWebhookConfig(botID, mockeko.WebhookConfig{Retry: mockeko.RetryPolicy{Attempts: 1}}); err != nil {
+		t.Fatal(err)
+	}
+	if c, _ := srv.WebhookConfig(botID); c.Retry.Attempts != 1 || c.Timeout != mockeko.DefaultWebhookTimeout {
+		t.Errorf("WebhookConfig after SetWebhookConfig: %+v, want 1 attempt and the default timeout", c)
+	}
+	clk.Advance(time.Hour)
+	if x, err := srv.WaitDone(testCtx(t), d.ID); err != nil || x.State != "delivered" || len(x.Attempts) != 2 {
+		t.Errorf("the triggered delivery, under its own config: %v %+v", err, x)
+	}
+	d2, _ := srv.Trigger(mockeko.Event{Type: "join", UID: aliceID})
+	if x, err := srv.WaitDone(testCtx(t), d2.ID); err != nil || x.State != "delivered" || len(x.Attempts) != 1 {
+		t.Errorf("a later delivery: %v %+v", err, x)
+	}
+	// WaitDone on a long-finished delivery answers at once, as often as asked.
+	for range 2 {
+		if x, err := srv.WaitDone(testCtx(t), d.ID); err != nil || x.State != "delivered" {
+			t.Errorf("WaitDone again: %v %+v", err, x)
+		}
+	}
+}
+
 // Whatever the bot's endpoint does, the delivery ends in a recorded failed
 // attempt and the server keeps serving.
 func TestBadEndpointsBecomeFailedAttempts(t *testing.T) {
