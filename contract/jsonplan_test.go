@@ -267,11 +267,7 @@ func TestJSONPlanUnions(t *testing.T) {
 	t.Parallel()
 	c := mustDefault(t)
 	s := seedSchema(t, c, "pushMessagesV2", "")
-	type verdict struct{ Plan, Kin bool }
-	for _, tc := range []struct {
-		doc  string
-		want verdict
-	}{
+	checkVerdicts(t, c.plans[s], s, []verdictCase{
 		{`{"gid":"` + gid + `","messages":[{"type":"text","text":"hi"}]}`, verdict{true, true}},
 		{`{"gid":"` + gid + `","messages":[{"text":"hi","type":"text"}]}`, verdict{true, true}},
 		{`{"gid":"` + gid + `","messages":[{"text":"hi"}]}`, verdict{false, false}},
@@ -283,8 +279,23 @@ func TestJSONPlanUnions(t *testing.T) {
 		{`{"gid":"` + gid + `","messages":[{"type":"te\u0078t","text":"hi"}]}`, verdict{false, true}},
 		{`{"gid":"` + gid + `","messages":["text"]}`, verdict{false, false}},
 		{string(body1KB), verdict{true, true}},
-	} {
-		got := verdict{c.plans[s].valid([]byte(tc.doc)), kinBodyErr(s, []byte(tc.doc)) == nil}
+	})
+}
+
+// verdict is what a plan and kin-openapi say of a document: certainly
+// valid, and without a violation.
+type verdict struct{ Plan, Kin bool }
+
+type verdictCase struct {
+	doc  string
+	want verdict
+}
+
+// checkVerdicts holds p, the plan of s, and kin-openapi to each case.
+func checkVerdicts(t *testing.T, p *jsonPlan, s *openapi3.Schema, cases []verdictCase) {
+	t.Helper()
+	for _, tc := range cases {
+		got := verdict{p.valid([]byte(tc.doc)), kinBodyErr(s, []byte(tc.doc)) == nil}
 		if diff := cmp.Diff(tc.want, got); diff != "" {
 			t.Errorf("%s (-want +got):\n%s", tc.doc, diff)
 		}
@@ -389,11 +400,7 @@ func TestJSONPlanTagOnly(t *testing.T) {
 	if !p.tagOnly {
 		t.Fatal("the union's plan does not read its tag alone")
 	}
-	type verdict struct{ Plan, Kin bool }
-	for _, tc := range []struct {
-		doc  string
-		want verdict
-	}{
+	checkVerdicts(t, p, s, []verdictCase{
 		{`{"type":"a","x":"1"}`, verdict{true, true}},
 		{`{"x":"1","type":"a"}`, verdict{true, true}},
 		{`{"type":"a"}`, verdict{false, false}},               // A requires x
@@ -403,12 +410,7 @@ func TestJSONPlanTagOnly(t *testing.T) {
 		{`{"type":"a","x":"1","type":"b"}`, verdict{false, false}},
 		{`{"type":"a","x":"1"} `, verdict{true, true}},
 		{`{"type":"a","x":"1"`, verdict{false, false}},
-	} {
-		got := verdict{p.valid([]byte(tc.doc)), kinBodyErr(s, []byte(tc.doc)) == nil}
-		if diff := cmp.Diff(tc.want, got); diff != "" {
-			t.Errorf("%s (-want +got):\n%s", tc.doc, diff)
-		}
-	}
+	})
 	c := mustDefault(t)
 	n := 0
 	for _, s := range planSchemas(c) {

@@ -701,30 +701,10 @@ func TestRetriesFollowTheClock(t *testing.T) {
 	}
 }
 
-// A FakeClock given as the Server's clock wakes retries when it moves.
+// A FakeClock given as the Server's clock wakes retries when it moves. A
+// delivery keeps the config it was triggered under: a new config, even one
+// with fewer attempts, applies to later deliveries only.
 func TestRetriesFollowAFakeClock(t *testing.T) {
-	clk := mockeko.NewFakeClock(t0)
-	srv := newTestServer(t, mockeko.WithClock(clk), mockeko.WithWebhookConfig("", mockeko.WebhookConfig{
-		Retry: mockeko.RetryPolicy{Attempts: 2, Backoff: time.Hour}}))
-	rcv := newReceiver(t, botSecret)
-	rcv.respond = func(n int, w http.ResponseWriter, r *http.Request) {
-		if n == 0 {
-			w.WriteHeader(500)
-		}
-	}
-	startBot(t, srv, rcv)
-	d, _ := srv.Trigger(mockeko.Event{Type: "join", UID: aliceID})
-	waitDelivery(t, srv, func(x mockeko.Delivery) bool { return x.ID == d.ID && x.NextAttempt != nil })
-	clk.Advance(time.Hour)
-	if x, err := srv.WaitDone(testCtx(t), d.ID); err != nil || x.State != "delivered" || len(x.Attempts) != 2 {
-		t.Errorf("after FakeClock.Advance: %v %+v", err, x)
-	}
-}
-
-// A delivery keeps the config it was triggered under: a new config, even
-// one with fewer attempts, applies to later deliveries only, and the
-// config a delivery keeps is never changed under it.
-func TestDeliveryKeepsItsConfig(t *testing.T) {
 	clk := mockeko.NewFakeClock(t0)
 	srv := newTestServer(t, mockeko.WithClock(clk), mockeko.WithWebhookConfig("", mockeko.WebhookConfig{
 		Retry: mockeko.RetryPolicy{Attempts: 2, Backoff: time.Hour}}))
@@ -745,7 +725,7 @@ func TestDeliveryKeepsItsConfig(t *testing.T) {
 	}
 	clk.Advance(time.Hour)
 	if x, err := srv.WaitDone(testCtx(t), d.ID); err != nil || x.State != "delivered" || len(x.Attempts) != 2 {
-		t.Errorf("the triggered delivery, under its own config: %v %+v", err, x)
+		t.Errorf("after FakeClock.Advance, under the delivery's own config: %v %+v", err, x)
 	}
 	d2, _ := srv.Trigger(mockeko.Event{Type: "join", UID: aliceID})
 	if x, err := srv.WaitDone(testCtx(t), d2.ID); err != nil || x.State != "delivered" || len(x.Attempts) != 1 {
