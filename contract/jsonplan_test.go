@@ -242,7 +242,6 @@ var planCases = []struct {
 
 func TestJSONPlan(t *testing.T) {
 	t.Parallel()
-	type verdict struct{ Plan, Kin bool }
 	for _, tc := range planCases {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
