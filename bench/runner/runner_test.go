@@ -138,6 +138,8 @@ func TestTargetVerdicts(t *testing.T) {
 		GoBench: []goBench{
 			{Name: "WebhookThroughput", Metrics: []metric{{1e6, "ns/op"}, {7200, "deliveries/s"}}},
 			{Name: "WebhookPaced5000", Metrics: []metric{{6.5, "p99-ms"}, {2.25, "late-p99-ms"}}},
+			{Name: "NewServerTokenPushClose", Metrics: []metric{{540e3, "ns/op"}}},
+			{Name: "LifecycleFloor", Metrics: []metric{{1.1e6, "ns/op"}, {587.1, "mockeko-µs"}, {507.3, "httptest-µs"}}},
 		},
 	}
 	got := map[string]string{}
@@ -146,12 +148,16 @@ func TestTargetVerdicts(t *testing.T) {
 		if strings.HasPrefix(row.name, "webhook p99") && row.measured != "6.50 ms (BenchmarkWebhookPaced5000); the generator itself fired 2.25 ms late at p99" {
 			t.Errorf("webhook p99 row: %q", row.measured)
 		}
+		if strings.HasPrefix(row.name, "in-process") && row.measured != "540 µs (NewServerTokenPushClose); interleaved with httptest.NewServer doing the same with fixed answers (the machine's floor): 587 µs against 507 µs" {
+			t.Errorf("lifecycle row: %q", row.measured)
+		}
 	}
 	want := map[string]string{
 		"mockeko, contract off, ≥ 70% of bare net/http req/s":    "**missed**", // push: 60%
 		"mockeko, contract strict, ≥ 50% of bare net/http req/s": "n/a",
 		"≥ 5,000 signed webhook deliveries/s":                    "met",
 		"webhook p99 trigger→receive ≤ 5 ms at 5,000/s":          "**missed**",
+		"in-process NewServer + token + push + Close ≤ 500 µs":   "**missed**",
 	}
 	// The worst cell decides: push is 12× Prism, users only 9×.
 	want["mockeko ≥ 10× Prism req/s (mockeko (contract off))"] = "**missed**"
