@@ -468,6 +468,11 @@ func (r *results) webhookTargets() []targetRow {
 			// path can be faster than the process gets the CPU.
 			got += fmt.Sprintf("; the generator itself fired %.2f ms late at p99", late)
 		}
+		if floor, ok := find("WebhookPacedFloor5000", "p99-ms"); ok {
+			// The same load without mockeko: a plain http.Client posting
+			// to the same receiver, right after.
+			got += fmt.Sprintf("; without mockeko (BenchmarkWebhookPacedFloor5000, the machine's floor) p99 was %.2f ms", floor)
+		}
 		rows = append(rows, targetRow{"webhook p99 trigger→receive ≤ 5 ms at 5,000/s", got, verdict(v <= 5)})
 	} else {
 		rows = append(rows, targetRow{"webhook p99 trigger→receive ≤ 5 ms", "BenchmarkWebhookPaced5000 not in ./mockeko", "n/a"})
