@@ -2,8 +2,11 @@ package main
 
 import (
 	"io"
+	"os"
 	"path/filepath"
+	"runtime"
 	"runtime/debug"
+	"runtime/metrics"
 	"testing"
 )
 
@@ -31,4 +34,37 @@ func TestServeRestoresGOGC(t *testing.T) {
 			t.Errorf("GOGC after a failed start = %d, want %d", got, userGOGC)
 		}
 	})
+}
+
+// TestServeKeepsBallast: a serving sandbox collects garbage every ~16 MiB
+// allocated at least (gcBallast), unless GOGC or GOMEMLIMIT is set.
+func TestServeKeepsBallast(t *testing.T) {
+	clearEnv(t)
+	for _, tt := range []struct {
+		name, env, val string
+		ballast        bool
+	}{
+		{"default", "GOGC", "", true},
+		{"GOGC set", "GOGC", "100", false},
+		{"GOMEMLIMIT set", "GOMEMLIMIT", "1GiB", false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Setenv("GOGC", "")
+			t.Setenv("GOMEMLIMIT", "")
+			t.Setenv(tt.env, tt.val)
+			if got := len(gcBallast(os.Getenv)); got != 0 != tt.ballast {
+				t.Fatalf("gcBallast is %d bytes, want a ballast: %v", got, tt.ballast)
+			}
+			if !tt.ballast {
+				return
+			}
+			startServe(t, "--addr", "127.0.0.1:0") // returns once the URL is printed
+			runtime.GC()
+			goal := []metrics.Sample{{Name: "/gc/heap/goal:bytes"}}
+			metrics.Read(goal)
+			if got := goal[0].Value.Uint64(); got < 2*ballastBytes {
+				t.Errorf("heap goal while serving = %d bytes, want at least %d", got, 2*ballastBytes)
+			}
+		})
+	}
 }
