@@ -207,8 +207,8 @@ func bodyError(err error, limit int64, what string) error {
 //
 // It decodes with github.com/segmentio/encoding/json: encoding/json's
 // semantics (FuzzDecodeJSON holds the two to the same values and the same
-// verdicts) at a quarter of go-json-experiment's instructions and a tenth
-// of encoding/json's on a 1 KB push (BenchmarkDecodeJSON1KB): most of a
+// verdicts) in 5.3k instructions for a 1 KB push, where go-json-experiment
+// takes 18.3k and encoding/json 88.9k (BenchmarkDecodeJSON1KB): most of a
 // body is one long string, whose end it finds and whose bytes it checks
 // many at a time (SIMD, github.com/segmentio/asm) rather than one by one,
 // as go-json-experiment does at nine instructions per byte. Only the
