@@ -202,10 +202,10 @@ func measure(ctx context.Context, cfg *config, log io.Writer) (*results, error) 
 					if err != nil {
 						return nil, err
 					}
-					r.ServerCPU, r.Wait = after.cpu-before.cpu, after.wait-before.wait
+					r.ServerCPU, r.Wait, r.Faults = after.cpu-before.cpu, after.wait-before.wait, after.faults-before.faults
 					k := cellKey(t.key, c.key, conns)
 					res.Load[k] = append(res.Load[k], r)
-					logf("%-26s %-5s c%-3d %8.0f req/s p50 %-9v p99 %-9v cpu/req %-8v waited %-8v errors %d/%d", t.title, c.key, conns, r.RPS(), r.P50, r.P99, r.CPUPerRequest(), r.Wait.Round(time.Millisecond), r.StatusErrors, r.SocketErrors)
+					logf("%-26s %-5s c%-3d %8.0f req/s p50 %-9v p99 %-9v cpu/req %-8v waited %-8v faults/req %.2f errors %d/%d", t.title, c.key, conns, r.RPS(), r.P50, r.P99, r.CPUPerRequest(), r.Wait.Round(time.Millisecond), float64(r.Faults)/float64(max(r.Requests, 1)), r.StatusErrors, r.SocketErrors)
 				}
 			}
 		}

@@ -155,8 +155,11 @@ func procRSS(pid int) (cur, peak int64, err error) {
 	return cur, peak, sc.Err()
 }
 
-// usage is a process's CPU time and run-queue wait so far.
-type usage struct{ cpu, wait time.Duration }
+// usage is a process's CPU time, run-queue wait and minor page faults so far.
+type usage struct {
+	cpu, wait time.Duration
+	faults    int64
+}
 
 // usage sums the CPU time and scheduler wait of every thread of the server
 // (/proc/PID/task/*/schedstat: nanoseconds on CPU, nanoseconds runnable but
@@ -183,7 +186,24 @@ func procUsage(pid int) (usage, error) {
 		u.cpu += time.Duration(run)
 		u.wait += time.Duration(wait)
 	}
-	return u, nil
+	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return u, err
+	}
+	u.faults, err = minorFaults(string(stat))
+	return u, err
+}
+
+// minorFaults reads the minor page faults of a process, all its threads,
+// from its /proc/PID/stat line: the tenth field, the eighth after the
+// command name, which is in parentheses and may hold spaces and ')'.
+func minorFaults(stat string) (int64, error) {
+	i := strings.LastIndexByte(stat, ')')
+	f := strings.Fields(stat[i+1:])
+	if i < 0 || len(f) < 8 {
+		return 0, fmt.Errorf("short /proc stat line %q", stat)
+	}
+	return strconv.ParseInt(f[7], 10, 64)
 }
 
 // limitedWriter keeps the first max bytes written to it.

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -192,5 +193,28 @@ func TestNoise(t *testing.T) {
 	}
 	if _, _, _, _, ok := (&results{Calls: r.Calls, Conns: r.Conns, Load: map[string][]wrkResult{cellKey(tBare, "push", 16): {run(1)}}}).noise(); ok {
 		t.Error("noise() from single runs reports a spread")
+	}
+}
+
+// TestMinorFaults reads the tenth field of /proc/PID/stat, whatever the
+// command name holds, and this process's own.
+func TestMinorFaults(t *testing.T) {
+	for _, tt := range []struct {
+		stat string
+		want int64
+	}{
+		{"4242 (mockeko) S 1 4242 4242 0 -1 4194560 36159 0 0 0 163 134 0 0 20 0 3 0", 36159},
+		{"7 (a) b (c) R 1 7 7 0 -1 4194560 12 0 0 0", 12},
+	} {
+		if got, err := minorFaults(tt.stat); err != nil || got != tt.want {
+			t.Errorf("minorFaults(%q) = %d, %v; want %d", tt.stat, got, err, tt.want)
+		}
+	}
+	if _, err := minorFaults("4242 (mockeko) S 1 4242"); err == nil {
+		t.Error("a short line parsed")
+	}
+	u, err := procUsage(os.Getpid())
+	if err != nil || u.faults <= 0 {
+		t.Errorf("procUsage(self) = %+v, %v; want some faults", u, err)
 	}
 }

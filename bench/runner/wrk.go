@@ -40,6 +40,9 @@ type wrkResult struct {
 	// run, and Wait the time its threads were runnable but not running: the
 	// CPU figures hold when other work on the machine steals the core.
 	ServerCPU, Wait time.Duration
+	// Faults are the server's minor page faults during the run: a server
+	// whose heap grows (a message store filling up) faults in fresh memory.
+	Faults int64
 }
 
 // CPUPerRequest is the server's CPU time per request.
