@@ -275,96 +275,33 @@ func (r *results) markdown(cfg *config) string {
 
 	cmp := r.vsPrism()
 	p("### Throughput (requests/s)\n\n")
-	p("| call | conns |")
-	for _, t := range r.Targets {
-		p(" %s |", t.title)
-	}
-	p(" off / bare | strict / bare | mockeko %s / Prism |\n", cmp.key)
-	p("| --- | ---: |%s ---: | ---: | ---: |\n", strings.Repeat(" ---: |", len(r.Targets)))
-	for _, c := range r.Calls {
-		for _, n := range r.Conns {
-			p("| %s | %d |", c.title, n)
-			for _, t := range r.Targets {
-				if t.na != "" {
-					p(" %s |", t.na)
-					continue
-				}
-				p(" %s |", fmtRPS(r.cell(t.key, c.key, n)))
-			}
-			bare := r.cell(tBare, c.key, n)
-			p(" %s | %s | %s |\n", ratio(r.cell(tOff, c.key, n), bare), ratio(r.cell(tStrict, c.key, n), bare),
-				times(r.cell(cmp.key, c.key, n), r.cell(tPrism, c.key, n)))
-		}
-	}
+	r.cellTable(p, fmtRPS, fmt.Sprintf(" off / bare | strict / bare | mockeko %s / Prism |", cmp.key), func(c call, n int) string {
+		bare := r.cell(tBare, c.key, n)
+		return fmt.Sprintf(" %s | %s | %s |", ratio(r.cell(tOff, c.key, n), bare), ratio(r.cell(tStrict, c.key, n), bare),
+			times(r.cell(cmp.key, c.key, n), r.cell(tPrism, c.key, n)))
+	})
 	if spread, where, lo, hi, ok := r.noise(); ok {
 		p("\nRun-to-run noise: bare net/http, the same work in every run, varied by up to %.0f%% between the runs of one cell (%s: %s to %s req/s). "+
 			"A ratio above is uncertain by about as much; the CPU table below is steadier when other work took the server's CPU.\n", 100*spread, where, fmtInt(int64(lo)), fmtInt(int64(hi)))
 	}
-	p("\n### Latency (p50 / p99, ms)\n\n| call | conns |")
-	for _, t := range r.Targets {
-		p(" %s |", t.title)
-	}
-	p("\n| --- | ---: |%s\n", strings.Repeat(" ---: |", len(r.Targets)))
-	for _, c := range r.Calls {
-		for _, n := range r.Conns {
-			p("| %s | %d |", c.title, n)
-			for _, t := range r.Targets {
-				cl := r.cell(t.key, c.key, n)
-				if !cl.ok {
-					p(" %s |", orNA(t.na))
-					continue
-				}
-				p(" %s / %s |", ms(cl.p50), ms(cl.p99))
-			}
-			p("\n")
-		}
-	}
+	p("\n### Latency (p50 / p99, ms)\n\n")
+	r.cellTable(p, func(cl cell) string { return ms(cl.p50) + " / " + ms(cl.p99) }, "", nil)
 
 	p("\n### Server CPU per request (µs; in brackets: of the time the server could run, the share it waited for a CPU)\n\n")
 	p("CPU time per request and run-queue wait are summed over the server's threads from /proc/PID/task/*/schedstat. " +
 		"CPU per request holds better than requests/s when other work on the machine takes the server's core: " +
-		"when the brackets are large, read the ratios from this table.\n\n| call | conns |")
-	for _, t := range r.Targets {
-		p(" %s |", t.title)
-	}
-	p(" bare / off | bare / strict |\n| --- | ---: |%s ---: | ---: |\n", strings.Repeat(" ---: |", len(r.Targets)))
-	for _, c := range r.Calls {
-		for _, n := range r.Conns {
-			p("| %s | %d |", c.title, n)
-			for _, t := range r.Targets {
-				cl := r.cell(t.key, c.key, n)
-				if !cl.ok {
-					p(" %s |", orNA(t.na))
-					continue
-				}
-				p(" %.1f (%.0f%%) |", float64(cl.cpu)/float64(time.Microsecond), 100*cl.waited)
-			}
-			bare := r.cell(tBare, c.key, n)
-			p(" %s | %s |\n", cpuRatio(bare, r.cell(tOff, c.key, n)), cpuRatio(bare, r.cell(tStrict, c.key, n)))
-		}
-	}
+		"when the brackets are large, read the ratios from this table.\n\n")
+	r.cellTable(p, func(cl cell) string {
+		return fmt.Sprintf("%.1f (%.0f%%)", float64(cl.cpu)/float64(time.Microsecond), 100*cl.waited)
+	}, " bare / off | bare / strict |", func(c call, n int) string {
+		bare := r.cell(tBare, c.key, n)
+		return fmt.Sprintf(" %s | %s |", cpuRatio(bare, r.cell(tOff, c.key, n)), cpuRatio(bare, r.cell(tStrict, c.key, n)))
+	})
 
 	p("\n### Minor page faults per request\n\nFrom /proc/PID/stat, over the same runs. A server whose heap grows faults in fresh memory, " +
 		"which costs several µs a fault on virtual machines: mockeko's message store fills up during the push runs " +
-		"(up to its retention cap), while bare net/http stores nothing.\n\n| call | conns |")
-	for _, t := range r.Targets {
-		p(" %s |", t.title)
-	}
-	p("\n| --- | ---: |%s\n", strings.Repeat(" ---: |", len(r.Targets)))
-	for _, c := range r.Calls {
-		for _, n := range r.Conns {
-			p("| %s | %d |", c.title, n)
-			for _, t := range r.Targets {
-				cl := r.cell(t.key, c.key, n)
-				if !cl.ok {
-					p(" %s |", orNA(t.na))
-					continue
-				}
-				p(" %.2f |", cl.faults)
-			}
-			p("\n")
-		}
-	}
+		"(up to its retention cap), while bare net/http stores nothing.\n\n")
+	r.cellTable(p, func(cl cell) string { return fmt.Sprintf("%.2f", cl.faults) }, "", nil)
 
 	p("\n### Cold start (process start → first 2xx)\n\nFor mockeko, the second row of each mode is its first Eko API answer: a token, asked for as soon as the health check answers (mockeko serves its control plane while it finishes compiling the contract; an API request that comes meanwhile waits for it).\n\n| server | probe | median | min | max | runs |\n| --- | --- | ---: | ---: | ---: | ---: |\n")
 	for _, k := range []string{tOff, tStrict, tPrism} {
@@ -441,6 +378,34 @@ func orNA(s string) string {
 		return "n/a"
 	}
 	return s
+}
+
+// cellTable writes the table of one figure of the load runs: a row per
+// call and concurrency, a column per target with text of its median runs
+// (or why it has none), then the columns heads names, which extra fills
+// for each row (with their leading " " and trailing " |").
+func (r *results) cellTable(p func(string, ...any), text func(cell) string, heads string, extra func(c call, n int) string) {
+	p("| call | conns |")
+	for _, t := range r.Targets {
+		p(" %s |", t.title)
+	}
+	p("%s\n| --- | ---: |%s%s\n", heads, strings.Repeat(" ---: |", len(r.Targets)), strings.Repeat(" ---: |", strings.Count(heads, "|")))
+	for _, c := range r.Calls {
+		for _, n := range r.Conns {
+			p("| %s | %d |", c.title, n)
+			for _, t := range r.Targets {
+				if cl := r.cell(t.key, c.key, n); cl.ok {
+					p(" %s |", text(cl))
+				} else {
+					p(" %s |", orNA(t.na))
+				}
+			}
+			if extra != nil {
+				p("%s", extra(c, n))
+			}
+			p("\n")
+		}
+	}
 }
 
 type targetRow struct{ name, measured, verdict string }
