@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	segjson "github.com/segmentio/encoding/json"
 	"io"
 	"mime"
 	"mime/multipart"
@@ -13,6 +12,8 @@ import (
 	"net/url"
 	"reflect"
 	"strings"
+
+	segjson "github.com/segmentio/encoding/json"
 
 	"github.com/mockeko/mockeko/contract"
 )

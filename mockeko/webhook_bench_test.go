@@ -226,7 +226,7 @@ func BenchmarkWebhookPaced5000(b *testing.B) {
 // BenchmarkWebhookPacedFloor5000 is BenchmarkWebhookPaced5000 without
 // mockeko, the machine's floor for its p99: at the same pace, 64
 // goroutines (one per user, as the dispatcher's queues) sign and POST a
-// message body of the same size to the same kind of receiver, through an
+// message event like mockeko's to the same kind of receiver, through an
 // http.Client configured as the dispatcher's. Go runs it right after
 // BenchmarkWebhookPaced5000, so the two see the machine alike.
 func BenchmarkWebhookPacedFloor5000(b *testing.B) {
@@ -238,9 +238,15 @@ func BenchmarkWebhookPacedFloor5000(b *testing.B) {
 	b.Cleanup(tr.CloseIdleConnections)
 	client := &http.Client{Transport: tr}
 	post := func(mid string) {
-		// The shape and size of a message event of mockeko's.
-		body := []byte(`{"type":"message","timestamp":"2026-12-05T12:00:00.000Z","source":{"type":"user","userId":"5ae99669299892c81ec1d7fa"},` +
-			`"replyToken":"rt_5ae99669299892c81ec1d7fa5ae99669","message":{"id":"` + mid + `","type":"text","text":"ping"}}`)
+		// A message event as mockeko sends it in BenchmarkWebhookPaced5000
+		// (659 bytes), but for the message id.
+		body := []byte(`{"events":[{"replyToken":"ce1fadf56bbdd0ea20aea09f63312680ec9e4238","type":"message",` +
+			`"source":{"type":"user","userId":"6b1418845d28f219d9000006","username":"user003","email":"","profile":{}},` +
+			`"message":{"id":"` + mid + `","type":"text","groupId":"6b141884e8c23ad51e00004c","groupType":"direct_chat",` +
+			`"topicId":"6b141884f36ceaffb700004d","text":"ping"},"timestamp":"2026-12-05T13:58:28.183Z",` +
+			`"sessionId":"6b141884e8c23ad51e00004c_6b141884f36ceaffb700004d","meta":{"botId":"6b141884f672ef93a8000002",` +
+			`"networkId":"6b14188419c8ab0779000001","clientId":"89aa157e-e677-4ab1-86fe-65db587a55d7",` +
+			`"userId":"6b141884f672ef93a8000002","deep_research":false}}]}`)
 		mac := hmac.New(sha256.New, []byte(secret))
 		mac.Write(body)
 		req, _ := http.NewRequest(http.MethodPost, hs.URL, bytes.NewReader(body))
