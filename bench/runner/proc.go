@@ -198,9 +198,11 @@ func procUsage(pid int) (usage, error) {
 // from its /proc/PID/stat line: the tenth field, the eighth after the
 // command name, which is in parentheses and may hold spaces and ')'.
 func minorFaults(stat string) (int64, error) {
-	i := strings.LastIndexByte(stat, ')')
-	f := strings.Fields(stat[i+1:])
-	if i < 0 || len(f) < 8 {
+	var f []string
+	if i := strings.LastIndexByte(stat, ')'); i >= 0 {
+		f = strings.Fields(stat[i+1:])
+	}
+	if len(f) < 8 {
 		return 0, fmt.Errorf("short /proc stat line %q", stat)
 	}
 	return strconv.ParseInt(f[7], 10, 64)
