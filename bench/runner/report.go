@@ -188,10 +188,9 @@ func splice(doc, gen string) (string, error) {
 	return doc[:i] + block + strings.TrimPrefix(doc[j+len(endMarker):], "\n"), nil
 }
 
+// fmtRPS is a cell's requests/s, flagged when the runs saw errors
+// (cellTable calls it only for cells that have runs).
 func fmtRPS(c cell) string {
-	if !c.ok {
-		return "–"
-	}
 	s := fmtInt(int64(c.rps + 0.5))
 	if c.errors > 0 {
 		s += fmt.Sprintf(" (%d errors!)", c.errors)
